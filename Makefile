@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+# gomalloc: build against KDIR; run, check and bench drive qemu guests (vm/).
+
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+PWD := $(shell pwd)
+
+.PHONY: all modules clean install run check bench lint help
+
+all: modules
+
+modules:
+	@test -n "$(KDIR)" || { echo "no kernel headers: install linux-headers-amd64 or set KDIR"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(PWD) modules
+
+clean:
+	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(PWD) clean; fi
+	$(MAKE) -C examples/demo_client clean KDIR=$(KDIR)
+	rm -rf out
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(PWD) modules_install
+	depmod -a
+
+# Boot Debian's stock 6.1 kernel, load gomalloc and the demo client, show stats.
+run:
+	@vm/run.sh
+
+# The test command: KUnit in the debug kernel, kselftests in the stock kernel.
+check:
+	@vm/check.sh
+
+bench:
+	@bench/bench.sh
+
+help:
+	@echo "make [KDIR=...]  build gomalloc.ko"
+	@echo "make run         boot Debian's 6.1 in qemu, load gomalloc + demo, print /proc/gomalloc"
+	@echo "make check       all tests (KUnit in debug kernel, kselftests in stock kernel)"
+	@echo "make bench       gomalloc vs SLUB, guest instruction counts"

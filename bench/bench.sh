@@ -1,0 +1,120 @@
+#!/bin/bash
+# make bench: gomalloc against SLUB in Debian's stock 6.1 kernel under QEMU
+# TCG (4 vCPUs), counted in guest instructions by our gmcount plugin.
+# Leaves out/bench/{results.csv,ratios.csv,results.md,insns_by_size.png}.
+#
+# Environment (all optional):
+#   BENCH_BOOTS      boots to run: "default init0" (default), "default", ...
+#                    default = Debian's defaults (init_on_alloc on),
+#                    init0 = booted with init_on_alloc=0
+#   BENCH_SERIAL=1   run the boots one after the other (default: together;
+#                    instruction counts do not depend on it)
+#   BENCH_GOMALLOC=0 leave gomalloc out (SLUB side only; development)
+#   BENCH_WORKLOADS  default "hot batch cross parallel mem tiny"
+#   BENCH_ARGS       extra gomalloc_bench module parameters, e.g. "reps=1"
+#   BENCH_TIMEOUT    seconds per guest (default 420)
+#   BENCH_OUT        results folder (default out/bench)
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+. "$BENCH_DIR/../vm/lib.sh"
+export GOMALLOC_ACCEL=tcg	# plugins need TCG; KVM hangs here anyway
+
+boots=${BENCH_BOOTS:-default init0}
+with_gomalloc=${BENCH_GOMALLOC:-1}
+workloads=${BENCH_WORKLOADS:-hot batch cross parallel mem tiny}
+guest_timeout=${BENCH_TIMEOUT:-420}
+out=${BENCH_OUT:-$GM_TOP/out/bench}
+t_start=$(date +%s)
+
+gm_need_packages make gcc libc6-dev linux-headers-amd64 linux-image-amd64 \
+	qemu-system-x86 busybox-static cpio kmod gzip xz-utils python3 \
+	gnuplot-nox dpkg-dev
+kver=$(gm_stock_kver 6.1)
+[ -n "$kver" ] || gm_die "no Debian 6.1 kernel in /lib/modules"
+kdir=$(gm_stock_kdir "$kver")
+vmlinuz=$(gm_stock_vmlinuz "$kver")
+[ -d "$kdir" ] && [ -f "$vmlinuz" ] || gm_die "need $kdir and $vmlinuz"
+
+rm -rf "$out"
+mkdir -p "$out/raw" "$out/build"
+
+# 1. The plugin, against qemu-plugin.h from Debian's qemu source package.
+hdr=$("$BENCH_DIR/fetch-plugin-header.sh")
+plugin="$out/build/libgmcount.so"
+gcc -shared -fPIC -O2 -Wall -Wextra -I"$hdr/qemu" \
+	-o "$plugin" "$BENCH_DIR/plugin/gmcount.c" -lpthread ||
+	gm_die "plugin build failed"
+
+# 2. gomalloc.ko (top-level make) and gomalloc_bench.ko, both for the stock
+# kernel. The bench module is built from a copy so no objects land in bench/.
+if [ "$with_gomalloc" = 1 ]; then
+	gm_log "building gomalloc.ko for $kver"
+	make -s -C "$GM_TOP" KDIR="$kdir" >"$out/build/gomalloc-make.log" 2>&1 || {
+		tail -n 30 "$out/build/gomalloc-make.log" >&2
+		gm_die "gomalloc build failed (BENCH_GOMALLOC=0 measures SLUB only)"
+	}
+	[ -f "$GM_TOP/gomalloc.ko" ] && [ -f "$GM_TOP/Module.symvers" ] ||
+		gm_die "no gomalloc.ko / Module.symvers after make"
+fi
+mod="$out/build/module"
+mkdir -p "$mod"
+cp "$BENCH_DIR/module/gomalloc_bench.c" "$BENCH_DIR/module/Kbuild" \
+	"$BENCH_DIR/module/Makefile" "$mod/"
+make -s -C "$mod" KDIR="$kdir" GOMALLOC="$GM_TOP" \
+	BENCH_GOMALLOC="$with_gomalloc" >"$out/build/bench-make.log" 2>&1 || {
+	tail -n 30 "$out/build/bench-make.log" >&2
+	gm_die "gomalloc_bench build failed"
+}
+
+# 3. Boot, once per kernel command line.
+payload="$out/build/payload"
+mkdir -p "$payload"
+cp "$BENCH_DIR/guest/run.sh" "$mod/gomalloc_bench.ko" "$payload/"
+[ "$with_gomalloc" = 1 ] && cp "$GM_TOP/gomalloc.ko" "$payload/"
+{
+	echo "BENCH_WORKLOADS='$workloads'"
+	echo "BENCH_ARGS='${BENCH_ARGS:-}'"
+} >"$payload/params.sh"
+
+boot_one() {
+	local label=$1 append=$2 raw="$out/raw/$1"
+	mkdir -p "$raw"
+	gm_log "booting $kver under TCG, 4 vCPUs, plugin on ($label${append:+: $append})"
+	"$GM_TOP/vm/boot.sh" -k "$vmlinuz" -p "$payload" -o "$raw" \
+		-t "$guest_timeout" -s 4 -m 2048 -a "$append" \
+		-q "-plugin $plugin,out=$raw/counts.log" && return 0
+	gm_log "guest '$label' failed; see $raw/console.log and $raw/results.log"
+	return 1
+}
+
+declare -A appends=([default]="" [init0]="init_on_alloc=0")
+declare -A names=([default]="default" [init0]="init_on_alloc_0")
+pids=() labels=() failed=0
+for b in $boots; do
+	[ -n "${appends[$b]+x}" ] || gm_die "unknown boot '$b' (default, init0)"
+	if [ "${BENCH_SERIAL:-0}" = 1 ]; then
+		boot_one "${names[$b]}" "${appends[$b]}" || failed=1
+	else
+		boot_one "${names[$b]}" "${appends[$b]}" &
+		pids+=($!)
+	fi
+	labels+=("${names[$b]}")
+done
+for p in "${pids[@]}"; do
+	wait "$p" || failed=1
+done
+[ "$failed" = 0 ] || gm_die "a guest did not finish"
+
+# 4. Tables and chart.
+args=()
+for l in "${labels[@]}"; do
+	grep -h '^GMB-\(ERROR\|KERNEL\)' "$out/raw/$l/results.log" >&2 || true
+	args+=("$l=$out/raw/$l")
+done
+python3 "$BENCH_DIR/analyse.py" "$out" "${args[@]}"
+gnuplot -e "dir='$out'; boots='${labels[*]}'" "$BENCH_DIR/plot.gp" ||
+	gm_log "gnuplot failed; no chart"
+rm -rf "$out/build/module" "$payload"
+
+cat "$out/results.md"
+gm_log "results in $out: results.csv ratios.csv results.md insns_by_size.png ($(($(date +%s) - t_start)) s)"

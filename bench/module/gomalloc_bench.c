@@ -1,0 +1,1095 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gomalloc_bench: gomalloc against SLUB (kmalloc and kmem_cache) in the same
+ * boot, counted in guest instructions by the gmcount QEMU plugin.
+ *
+ * Every measured loop runs on one CPU with preemption and interrupts off
+ * (so no tick or IPI lands in it) and is framed by marker NOPs the plugin
+ * recognises. After each window the module prints one line:
+ *
+ *   GMB P cpu=C seq=S wl=W size=Z alloc=A n=N rep=R ns=T fail=F
+ *
+ * The S-th window closed on CPU C in this load pairs with the plugin's
+ * matching END line on vCPU C. Each point is also run with the "empty"
+ * allocator (same loop, no allocator calls): the host subtracts it as the
+ * loop overhead. Memory results are printed as
+ *
+ *   GMB M wl=W size=Z alloc=A rep=R n=N req=BYTES pages=P
+ *
+ * Windows use GFP_NOWAIT: the same allocation paths as GFP_KERNEL minus the
+ * might-sleep checks, and never sleeping with interrupts off.
+ */
+#define pr_fmt(fmt) "GMB " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/kthread.h>
+#include <linux/completion.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/vmstat.h>
+#include <linux/vmalloc.h>
+#include <linux/fs.h>
+#include <linux/string.h>
+#include <linux/ktime.h>
+#include <linux/cpumask.h>
+#include <linux/nodemask.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/irqflags.h>
+#include <linux/atomic.h>
+
+#ifndef GMB_HAVE_GOMALLOC
+#define GMB_HAVE_GOMALLOC 1
+#endif
+#if GMB_HAVE_GOMALLOC
+#include <gomalloc.h>
+#endif
+
+/* Marker NOPs: "nopl MAGIC(%rax)", 0f 1f 80 <disp32>; see gmcount.c. */
+static __always_inline void gmb_mark_start(void)
+{
+	asm volatile("nopl 0x474d5301(%%rax)" ::: "memory");
+}
+
+static __always_inline void gmb_mark_end(void)
+{
+	asm volatile("nopl 0x474d5302(%%rax)" ::: "memory");
+}
+
+static __always_inline void gmb_mark_pause(void)
+{
+	asm volatile("nopl 0x474d5303(%%rax)" ::: "memory");
+}
+
+static __always_inline void gmb_mark_resume(void)
+{
+	asm volatile("nopl 0x474d5304(%%rax)" ::: "memory");
+}
+
+/* ---- parameters ---- */
+
+static char *workloads = "hot,batch,cross,parallel,mem,tiny";
+module_param(workloads, charp, 0444);
+MODULE_PARM_DESC(workloads, "comma list: hot,batch,cross,parallel,mem,tiny");
+
+static char *allocs = "gomalloc,kmalloc,kmem_cache";
+module_param(allocs, charp, 0444);
+MODULE_PARM_DESC(allocs, "comma list: gomalloc,kmalloc,kmem_cache");
+
+static int sizes[32] = { 8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048,
+			 4096, 8192, 16384, 32768, 65536, 262144, 1048576 };
+static int nr_sizes = 18;
+module_param_array(sizes, int, &nr_sizes, 0444);
+MODULE_PARM_DESC(sizes, "hot pair sizes in bytes");
+
+static int iters = 2000;
+module_param(iters, int, 0444);
+MODULE_PARM_DESC(iters, "hot pair iterations per window at <= 1 KiB (scaled down above)");
+
+static int batch_sizes[8] = { 64, 1024 };
+static int nr_batch_sizes = 2;
+module_param_array(batch_sizes, int, &nr_batch_sizes, 0444);
+MODULE_PARM_DESC(batch_sizes, "batch object sizes");
+
+static int batch_ns[8] = { 10, 100, 1000, 10000 };
+static int nr_batch_ns = 4;
+module_param_array(batch_ns, int, &nr_batch_ns, 0444);
+MODULE_PARM_DESC(batch_ns, "batch lengths N");
+
+static int batch_total = 4000;
+module_param(batch_total, int, 0444);
+MODULE_PARM_DESC(batch_total, "allocations per batch window (at least one round of N)");
+
+static int reps = 3;
+module_param(reps, int, 0444);
+MODULE_PARM_DESC(reps, "repetitions of every point");
+
+static int cpu = 1;
+module_param(cpu, int, 0444);
+MODULE_PARM_DESC(cpu, "CPU for the single-CPU workloads");
+
+static int cross_cpu = 2;
+module_param(cross_cpu, int, 0444);
+MODULE_PARM_DESC(cross_cpu, "consumer CPU of the cross-CPU workload (producer: cpu)");
+
+static int cross_sizes[8] = { 64, 1024 };
+static int nr_cross_sizes = 2;
+module_param_array(cross_sizes, int, &nr_cross_sizes, 0444);
+MODULE_PARM_DESC(cross_sizes, "cross-CPU object sizes");
+
+static int cross_n = 2000;
+module_param(cross_n, int, 0444);
+MODULE_PARM_DESC(cross_n, "objects passed producer -> consumer per window");
+
+static int par_sizes[8] = { 64, 1024 };
+static int nr_par_sizes = 2;
+module_param_array(par_sizes, int, &nr_par_sizes, 0444);
+MODULE_PARM_DESC(par_sizes, "parallel workload sizes (hot pair and batch)");
+
+static int par_batch = 1000;
+module_param(par_batch, int, 0444);
+MODULE_PARM_DESC(par_batch, "parallel batch N (shuffled free order)");
+
+static int mem_n = 20000;
+module_param(mem_n, int, 0444);
+MODULE_PARM_DESC(mem_n, "objects held live in the mixed memory workload");
+
+static int tiny_n = 32768;
+module_param(tiny_n, int, 0444);
+MODULE_PARM_DESC(tiny_n, "objects held live per tiny size");
+
+/* ---- allocators ---- */
+
+enum gmb_alloc { GA_EMPTY, GA_KMALLOC, GA_CACHE, GA_GOMALLOC, GA_TINY, GA_NR };
+
+static const char * const gmb_alloc_name[GA_NR] = {
+	[GA_EMPTY] = "empty",
+	[GA_KMALLOC] = "kmalloc",
+	[GA_CACHE] = "kmem_cache",
+	[GA_GOMALLOC] = "gomalloc",
+	[GA_TINY] = "gomalloc_tiny",
+};
+
+static unsigned long gmb_dummy;
+
+static __always_inline void *gmb_get(enum gmb_alloc a, struct kmem_cache *kc,
+				     size_t size, gfp_t gfp)
+{
+	void *p;
+
+	switch (a) {
+	case GA_KMALLOC:
+		return kmalloc(size, gfp);
+	case GA_CACHE:
+		return kmem_cache_alloc(kc, gfp);
+#if GMB_HAVE_GOMALLOC
+	case GA_GOMALLOC:
+		return gomalloc(size, gfp);
+	case GA_TINY:
+		return gomalloc_tiny(size, gfp);
+#endif
+	default:
+		/* One instruction the compiler may neither drop nor hoist. */
+		asm volatile("" : "=r" (p) : "0" (&gmb_dummy));
+		return p;
+	}
+}
+
+static __always_inline void gmb_put(enum gmb_alloc a, struct kmem_cache *kc,
+				    void *p)
+{
+	switch (a) {
+	case GA_KMALLOC:
+		kfree(p);
+		break;
+	case GA_CACHE:
+		kmem_cache_free(kc, p);
+		break;
+#if GMB_HAVE_GOMALLOC
+	case GA_GOMALLOC:
+	case GA_TINY:
+		gofree(p);
+		break;
+#endif
+	default:
+		asm volatile("" : : "r" (p));
+		break;
+	}
+}
+
+/*
+ * Instantiate a loop body once per allocator so that the calls are direct
+ * and the empty variant has exactly the loop's own instructions.
+ */
+#define GMB_DISPATCH(ret, a, fn, ...)					\
+	do {								\
+		switch (a) {						\
+		case GA_KMALLOC:					\
+			ret = fn(GA_KMALLOC, __VA_ARGS__);		\
+			break;						\
+		case GA_CACHE:						\
+			ret = fn(GA_CACHE, __VA_ARGS__);		\
+			break;						\
+		case GA_GOMALLOC:					\
+			ret = fn(GA_GOMALLOC, __VA_ARGS__);		\
+			break;						\
+		case GA_TINY:						\
+			ret = fn(GA_TINY, __VA_ARGS__);			\
+			break;						\
+		default:						\
+			ret = fn(GA_EMPTY, __VA_ARGS__);		\
+			break;						\
+		}							\
+	} while (0)
+
+/* ---- the measured loops (interrupts and preemption are off) ---- */
+
+static __always_inline unsigned long
+gmb_hot_loop(enum gmb_alloc a, struct kmem_cache *kc, size_t size,
+	     unsigned long n, bool mark)
+{
+	unsigned long i, fail = 0;
+	void *p;
+
+	if (mark)
+		gmb_mark_start();
+	for (i = 0; i < n; i++) {
+		p = gmb_get(a, kc, size, GFP_NOWAIT | __GFP_NOWARN);
+		if (unlikely(!p)) {
+			fail++;
+			continue;
+		}
+		gmb_put(a, kc, p);
+	}
+	if (mark)
+		gmb_mark_end();
+	return fail;
+}
+
+static noinline unsigned long gmb_hot(enum gmb_alloc a, struct kmem_cache *kc,
+				      size_t size, unsigned long n, bool mark)
+{
+	unsigned long ret;
+
+	GMB_DISPATCH(ret, a, gmb_hot_loop, kc, size, n, mark);
+	return ret;
+}
+
+/*
+ * Allocate objs[0..n) (sizes from @szs when given), then free them in the
+ * order @order gives; @rounds times.
+ */
+static __always_inline unsigned long
+gmb_batch_loop(enum gmb_alloc a, struct kmem_cache *kc, size_t size,
+	       const u32 *szs, void **objs, const u32 *order, unsigned long n,
+	       unsigned long rounds, int phases)
+{
+	unsigned long i, r, fail = 0;
+	void *p;
+
+	for (r = 0; r < rounds; r++) {
+		if (phases & 1) {
+			for (i = 0; i < n; i++) {
+				p = gmb_get(a, kc, szs ? szs[i] : size,
+					    GFP_NOWAIT | __GFP_NOWARN);
+				fail += !p;
+				objs[i] = p;
+			}
+		}
+		if (phases & 2) {
+			for (i = 0; i < n; i++) {
+				p = objs[order[i]];
+				if (likely(p))
+					gmb_put(a, kc, p);
+			}
+		}
+	}
+	return fail;
+}
+
+static noinline unsigned long gmb_batch(enum gmb_alloc a, struct kmem_cache *kc,
+					size_t size, const u32 *szs, void **objs,
+					const u32 *order, unsigned long n,
+					unsigned long rounds, int phases,
+					bool mark)
+{
+	unsigned long ret;
+
+	if (mark)
+		gmb_mark_start();
+	GMB_DISPATCH(ret, a, gmb_batch_loop, kc, size, szs, objs, order, n,
+		     rounds, phases);
+	if (mark)
+		gmb_mark_end();
+	return ret;
+}
+
+/* Single-producer single-consumer ring between two CPUs. */
+struct gmb_ring {
+	void **slot;
+	unsigned long mask;
+	unsigned long n;
+	unsigned long head ____cacheline_aligned;
+	unsigned long tail ____cacheline_aligned;
+	atomic_t start;		/* both sides enter their window together */
+};
+
+static __always_inline unsigned long
+gmb_produce_loop(enum gmb_alloc a, struct kmem_cache *kc, size_t size,
+		 struct gmb_ring *r)
+{
+	unsigned long i, head = 0, fail = 0;
+	void *p;
+
+	gmb_mark_start();
+	for (i = 0; i < r->n; i++) {
+		gmb_mark_pause();
+		while (head - smp_load_acquire(&r->tail) > r->mask)
+			cpu_relax();
+		gmb_mark_resume();
+		p = gmb_get(a, kc, size, GFP_NOWAIT | __GFP_NOWARN);
+		fail += !p;
+		r->slot[head & r->mask] = p;
+		smp_store_release(&r->head, ++head);
+	}
+	gmb_mark_end();
+	return fail;
+}
+
+static noinline unsigned long gmb_produce(enum gmb_alloc a,
+					  struct kmem_cache *kc, size_t size,
+					  struct gmb_ring *r)
+{
+	unsigned long ret;
+
+	GMB_DISPATCH(ret, a, gmb_produce_loop, kc, size, r);
+	return ret;
+}
+
+static __always_inline unsigned long
+gmb_consume_loop(enum gmb_alloc a, struct kmem_cache *kc, size_t size,
+		 struct gmb_ring *r)
+{
+	unsigned long i, tail = 0;
+	void *p;
+
+	gmb_mark_start();
+	for (i = 0; i < r->n; i++) {
+		gmb_mark_pause();
+		while (smp_load_acquire(&r->head) == tail)
+			cpu_relax();
+		gmb_mark_resume();
+		p = r->slot[tail & r->mask];
+		smp_store_release(&r->tail, ++tail);
+		if (likely(p))
+			gmb_put(a, kc, p);
+	}
+	gmb_mark_end();
+	return 0;
+}
+
+static noinline unsigned long gmb_consume(enum gmb_alloc a,
+					  struct kmem_cache *kc, size_t size,
+					  struct gmb_ring *r)
+{
+	unsigned long ret;
+
+	GMB_DISPATCH(ret, a, gmb_consume_loop, kc, size, r);
+	return ret;
+}
+
+/* ---- helpers ---- */
+
+static DEFINE_PER_CPU(unsigned int, gmb_seq);
+static atomic_t gmb_errors = ATOMIC_INIT(0);
+
+static void gmb_report(const char *wl, size_t size, enum gmb_alloc a,
+		       unsigned long n, int rep, u64 ns, unsigned long fail)
+{
+	unsigned int seq = this_cpu_inc_return(gmb_seq);
+
+	pr_info("P cpu=%d seq=%u wl=%s size=%zu alloc=%s n=%lu rep=%d ns=%llu fail=%lu\n",
+		raw_smp_processor_id(), seq, wl, size, gmb_alloc_name[a], n,
+		rep, ns, fail);
+	if (fail)
+		atomic_inc(&gmb_errors);
+}
+
+static bool gmb_listed(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	const char *s = list;
+
+	while (s && *s) {
+		if (!strncmp(s, name, len) && (s[len] == ',' || !s[len]))
+			return true;
+		s = strchr(s, ',');
+		if (s)
+			s++;
+	}
+	return false;
+}
+
+static bool gmb_alloc_on(enum gmb_alloc a)
+{
+	if (a == GA_EMPTY)
+		return true;
+	if ((a == GA_GOMALLOC || a == GA_TINY) && !GMB_HAVE_GOMALLOC)
+		return false;
+	if (a == GA_TINY)
+		return gmb_listed(allocs, "gomalloc");
+	return gmb_listed(allocs, gmb_alloc_name[a]);
+}
+
+/* Deterministic PRNG (xorshift64*), fixed seeds. */
+static u64 gmb_rand(u64 *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dULL;
+}
+
+enum gmb_order { GO_FIFO, GO_LIFO, GO_SHUFFLED, GO_NR };
+
+static void gmb_fill_order(u32 *order, unsigned long n, enum gmb_order o)
+{
+	u64 seed = 0x676f6d616c6c6f63ULL;
+	unsigned long i, j;
+	u32 t;
+
+	for (i = 0; i < n; i++)
+		order[i] = o == GO_LIFO ? n - 1 - i : i;
+	if (o != GO_SHUFFLED)
+		return;
+	for (i = n - 1; i > 0; i--) {
+		j = gmb_rand(&seed) % (i + 1);
+		t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+}
+
+/* Run fn(arg[i]) on cpus[i] for i < nr, in bound kthreads; wait for all. */
+struct gmb_thread {
+	int (*fn)(void *arg);
+	void *arg;
+	int cpu;
+	struct completion done;
+};
+
+static int gmb_thread_main(void *data)
+{
+	struct gmb_thread *t = data;
+
+	t->fn(t->arg);
+	complete(&t->done);
+	return 0;
+}
+
+static int gmb_run_threads(int (*fn)(void *), void **args, const int *cpus,
+			   int nr)
+{
+	struct gmb_thread *t;
+	struct task_struct *task;
+	int i, started = 0;
+
+	t = kcalloc(nr, sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		t[i].fn = fn;
+		t[i].arg = args[i];
+		t[i].cpu = cpus[i];
+		init_completion(&t[i].done);
+		task = kthread_create(gmb_thread_main, &t[i], "gmb/%d", cpus[i]);
+		if (IS_ERR(task))
+			break;
+		kthread_bind(task, cpus[i]);
+		wake_up_process(task);
+		started++;
+	}
+	for (i = 0; i < started; i++)
+		wait_for_completion(&t[i].done);
+	kfree(t);
+	return started == nr ? 0 : -ENOMEM;
+}
+
+static int gmb_run_on(int c, int (*fn)(void *), void *arg)
+{
+	return gmb_run_threads(fn, &arg, &c, 1);
+}
+
+static struct kmem_cache *gmb_cache(enum gmb_alloc a, size_t size)
+{
+	if (a != GA_CACHE)
+		return NULL;
+	return kmem_cache_create("gmb_bench", size, 0, 0, NULL);
+}
+
+/* Iterations for a hot-pair window: fewer for big objects (zeroing). */
+static unsigned long gmb_hot_iters(size_t size)
+{
+	unsigned long n = (unsigned long)iters * 1024 / max_t(size_t, size, 1024);
+
+	return max(n, 2UL);
+}
+
+/* ---- workload: hot pair ---- */
+
+struct gmb_hot_arg {
+	const char *wl;
+	enum gmb_alloc a;
+	struct kmem_cache *kc;
+	size_t size;
+	unsigned long n;
+	int rep;
+	atomic_t *barrier;	/* parallel: all threads start together */
+	int nr_threads;
+};
+
+static void gmb_barrier(atomic_t *b, int nr)
+{
+	if (!b)
+		return;
+	atomic_inc(b);
+	while (atomic_read(b) < nr)
+		cpu_relax();
+}
+
+static int gmb_hot_thread(void *data)
+{
+	struct gmb_hot_arg *h = data;
+	unsigned long flags, fail;
+	u64 t0, t1;
+
+	/* Warm up: reach the steady state outside the window. */
+	local_irq_save(flags);
+	gmb_hot(h->a, h->kc, h->size, min(h->n, 64UL), false);
+	local_irq_restore(flags);
+
+	preempt_disable();
+	gmb_barrier(h->barrier, h->nr_threads);
+	local_irq_save(flags);
+	t0 = ktime_get_ns();
+	fail = gmb_hot(h->a, h->kc, h->size, h->n, true);
+	t1 = ktime_get_ns();
+	local_irq_restore(flags);
+	preempt_enable();
+	gmb_report(h->wl, h->size, h->a, h->n, h->rep, t1 - t0, fail);
+	return 0;
+}
+
+static void gmb_run_hot(void)
+{
+	struct gmb_hot_arg h = { .wl = "hot" };
+	int s, r, a;
+
+	for (s = 0; s < nr_sizes; s++) {
+		h.size = sizes[s];
+		h.n = gmb_hot_iters(h.size);
+		for (r = 0; r < reps; r++) {
+			for (a = 0; a < GA_TINY; a++) {
+				if (!gmb_alloc_on(a))
+					continue;
+				/* SLUB caches stop at KMALLOC_MAX_CACHE_SIZE. */
+				if (a == GA_CACHE && h.size > 32768)
+					continue;
+				h.a = a;
+				h.rep = r;
+				h.kc = gmb_cache(a, h.size);
+				if (a == GA_CACHE && !h.kc)
+					continue;
+				gmb_run_on(cpu, gmb_hot_thread, &h);
+				kmem_cache_destroy(h.kc);
+			}
+		}
+	}
+}
+
+/* ---- workload: batch ---- */
+
+struct gmb_batch_arg {
+	const char *wl;
+	enum gmb_alloc a;
+	struct kmem_cache *kc;
+	size_t size;
+	void **objs;
+	u32 *order;
+	unsigned long n, rounds;
+	int rep;
+	atomic_t *barrier;
+	int nr_threads;
+};
+
+static int gmb_batch_thread(void *data)
+{
+	struct gmb_batch_arg *b = data;
+	unsigned long flags, fail;
+	u64 t0, t1;
+
+	local_irq_save(flags);
+	gmb_batch(b->a, b->kc, b->size, NULL, b->objs, b->order, b->n, 1, 3,
+		  false);
+	local_irq_restore(flags);
+
+	preempt_disable();
+	gmb_barrier(b->barrier, b->nr_threads);
+	local_irq_save(flags);
+	t0 = ktime_get_ns();
+	fail = gmb_batch(b->a, b->kc, b->size, NULL, b->objs, b->order, b->n,
+			 b->rounds, 3, true);
+	t1 = ktime_get_ns();
+	local_irq_restore(flags);
+	preempt_enable();
+	gmb_report(b->wl, b->size, b->a, b->n * b->rounds, b->rep, t1 - t0,
+		   fail);
+	return 0;
+}
+
+static void gmb_run_batch(void)
+{
+	static const char * const names[GO_NR] = {
+		"batch-fifo", "batch-lifo", "batch-shuffled"
+	};
+	struct gmb_batch_arg b = { };
+	int ni, si, o, r, a;
+	char *wl;
+
+	for (ni = 0; ni < nr_batch_ns; ni++) {
+		b.n = batch_ns[ni];
+		b.rounds = max(1, batch_total / batch_ns[ni]);
+		b.objs = kvcalloc(b.n, sizeof(void *), GFP_KERNEL);
+		b.order = kvcalloc(b.n, sizeof(u32), GFP_KERNEL);
+		if (!b.objs || !b.order)
+			goto next;
+		for (o = 0; o < GO_NR; o++) {
+			gmb_fill_order(b.order, b.n, o);
+			wl = kasprintf(GFP_KERNEL, "%s-%lu", names[o], b.n);
+			if (!wl)
+				break;
+			b.wl = wl;
+			for (si = 0; si < nr_batch_sizes; si++) {
+				b.size = batch_sizes[si];
+				for (r = 0; r < reps; r++) {
+					for (a = 0; a < GA_TINY; a++) {
+						if (!gmb_alloc_on(a))
+							continue;
+						b.a = a;
+						b.rep = r;
+						b.kc = gmb_cache(a, b.size);
+						if (a == GA_CACHE && !b.kc)
+							continue;
+						gmb_run_on(cpu, gmb_batch_thread, &b);
+						kmem_cache_destroy(b.kc);
+					}
+				}
+			}
+			kfree(wl);
+		}
+next:
+		kvfree(b.objs);
+		kvfree(b.order);
+	}
+}
+
+/* ---- workload: cross-CPU producer/consumer ---- */
+
+struct gmb_cross_arg {
+	enum gmb_alloc a;
+	struct kmem_cache *kc;
+	size_t size;
+	struct gmb_ring *ring;
+	int rep;
+	bool consumer;
+};
+
+static int gmb_cross_thread(void *data)
+{
+	struct gmb_cross_arg *c = data;
+	unsigned long flags, fail;
+	u64 t0, t1;
+
+	preempt_disable();
+	gmb_barrier(&c->ring->start, 2);
+	local_irq_save(flags);
+	t0 = ktime_get_ns();
+	if (c->consumer)
+		fail = gmb_consume(c->a, c->kc, c->size, c->ring);
+	else
+		fail = gmb_produce(c->a, c->kc, c->size, c->ring);
+	t1 = ktime_get_ns();
+	local_irq_restore(flags);
+	preempt_enable();
+	gmb_report(c->consumer ? "cross-free" : "cross-alloc", c->size, c->a,
+		   c->ring->n, c->rep, t1 - t0, fail);
+	return 0;
+}
+
+static void gmb_run_cross(void)
+{
+	struct gmb_cross_arg *args;
+	struct gmb_ring *ring;
+	int cpus[2] = { cpu, cross_cpu };
+	void *argv[2];
+	int si, r, a;
+
+	if (!cpu_online(cross_cpu) || cross_cpu == cpu) {
+		pr_info("cross: needs two online CPUs (cpu=%d cross_cpu=%d)\n",
+			cpu, cross_cpu);
+		return;
+	}
+	args = kcalloc(2, sizeof(*args), GFP_KERNEL);
+	ring = kzalloc(sizeof(*ring), GFP_KERNEL);
+	if (!args || !ring)
+		goto out;
+	ring->mask = 63;
+	ring->slot = kcalloc(ring->mask + 1, sizeof(void *), GFP_KERNEL);
+	if (!ring->slot)
+		goto out;
+	ring->n = cross_n;
+	argv[0] = &args[0];
+	argv[1] = &args[1];
+	for (si = 0; si < nr_cross_sizes; si++) {
+		for (r = 0; r < reps + 1; r++) {
+			for (a = 0; a < GA_TINY; a++) {
+				struct kmem_cache *kc;
+
+				if (!gmb_alloc_on(a))
+					continue;
+				kc = gmb_cache(a, cross_sizes[si]);
+				if (a == GA_CACHE && !kc)
+					continue;
+				memset(args, 0, 2 * sizeof(*args));
+				args[0].a = a;
+				args[0].kc = kc;
+				args[0].size = cross_sizes[si];
+				args[0].ring = ring;
+				/* rep -1 is a warm-up; the host drops it */
+				args[0].rep = r - 1;
+				args[1] = args[0];
+				args[1].consumer = true;
+				ring->head = 0;
+				ring->tail = 0;
+				atomic_set(&ring->start, 0);
+				gmb_run_threads(gmb_cross_thread, argv, cpus, 2);
+				kmem_cache_destroy(kc);
+			}
+		}
+	}
+out:
+	if (ring)
+		kfree(ring->slot);
+	kfree(ring);
+	kfree(args);
+}
+
+/* ---- workload: parallel (every online CPU at once) ---- */
+
+static void gmb_run_parallel(void)
+{
+	int nr = num_online_cpus(), i, c, si, r, a;
+	struct gmb_batch_arg *ba = NULL;
+	struct gmb_hot_arg *ha = NULL;
+	void **argv = NULL;
+	int *cpus = NULL;
+	atomic_t barrier;
+	u32 *order = NULL;
+
+	ha = kcalloc(nr, sizeof(*ha), GFP_KERNEL);
+	ba = kcalloc(nr, sizeof(*ba), GFP_KERNEL);
+	argv = kcalloc(nr, sizeof(void *), GFP_KERNEL);
+	cpus = kcalloc(nr, sizeof(int), GFP_KERNEL);
+	order = kvcalloc(par_batch, sizeof(u32), GFP_KERNEL);
+	if (!ha || !ba || !argv || !cpus || !order)
+		goto out;
+	i = 0;
+	for_each_online_cpu(c) {
+		if (i < nr)
+			cpus[i++] = c;
+	}
+	nr = i;
+	gmb_fill_order(order, par_batch, GO_SHUFFLED);
+	for (i = 0; i < nr; i++) {
+		ba[i].objs = kvcalloc(par_batch, sizeof(void *), GFP_KERNEL);
+		if (!ba[i].objs)
+			goto out;
+	}
+	for (si = 0; si < nr_par_sizes; si++) {
+		for (r = 0; r < reps; r++) {
+			for (a = 0; a < GA_TINY; a++) {
+				struct kmem_cache *kc;
+
+				if (!gmb_alloc_on(a))
+					continue;
+				kc = gmb_cache(a, par_sizes[si]);
+				if (a == GA_CACHE && !kc)
+					continue;
+				atomic_set(&barrier, 0);
+				for (i = 0; i < nr; i++) {
+					ha[i] = (struct gmb_hot_arg) {
+						.wl = "par-hot", .a = a, .kc = kc,
+						.size = par_sizes[si],
+						.n = gmb_hot_iters(par_sizes[si]),
+						.rep = r, .barrier = &barrier,
+						.nr_threads = nr,
+					};
+					argv[i] = &ha[i];
+				}
+				gmb_run_threads(gmb_hot_thread, argv, cpus, nr);
+				atomic_set(&barrier, 0);
+				for (i = 0; i < nr; i++) {
+					void **objs = ba[i].objs;
+
+					ba[i] = (struct gmb_batch_arg) {
+						.wl = "par-batch-shuffled", .a = a,
+						.kc = kc, .size = par_sizes[si],
+						.objs = objs, .order = order,
+						.n = par_batch,
+						.rounds = max(1, batch_total / par_batch),
+						.rep = r, .barrier = &barrier,
+						.nr_threads = nr,
+					};
+					argv[i] = &ba[i];
+				}
+				gmb_run_threads(gmb_batch_thread, argv, cpus, nr);
+				kmem_cache_destroy(kc);
+			}
+		}
+	}
+out:
+	if (ba) {
+		for (i = 0; i < nr; i++)
+			kvfree(ba[i].objs);
+	}
+	kvfree(order);
+	kfree(cpus);
+	kfree(argv);
+	kfree(ba);
+	kfree(ha);
+}
+
+/* ---- workloads: memory (mixed sizes) and tiny ---- */
+
+/*
+ * The mixed workload's size distribution: sizes uniform in [lo, hi], picked
+ * with the given weight (percent). 82% of objects are 16..256 bytes; the
+ * tail reaches 32 KiB. Mean about 500 bytes.
+ */
+static const struct { u32 lo, hi, weight; } gmb_mix[] = {
+	{ 16, 16, 14 }, { 17, 32, 16 }, { 33, 64, 20 }, { 65, 128, 18 },
+	{ 129, 256, 14 }, { 257, 512, 7 }, { 513, 1024, 4 },
+	{ 1025, 2048, 3 }, { 2049, 4096, 2 }, { 4097, 8192, 1 },
+	{ 8193, 32768, 1 },
+};
+
+static void gmb_fill_mix(u32 *szs, unsigned long n)
+{
+	u64 seed = 0x6d69786564ULL, x;
+	unsigned long i;
+	u32 w, k;
+
+	for (i = 0; i < n; i++) {
+		x = gmb_rand(&seed);
+		w = x % 100;
+		for (k = 0; k < ARRAY_SIZE(gmb_mix) - 1; k++) {
+			if (w < gmb_mix[k].weight)
+				break;
+			w -= gmb_mix[k].weight;
+		}
+		szs[i] = gmb_mix[k].lo +
+			 (x >> 32) % (gmb_mix[k].hi - gmb_mix[k].lo + 1);
+	}
+}
+
+/* Slab pages (SLUB's and kmalloc's large pages), per-CPU deltas folded. */
+static long gmb_slab_pages(void)
+{
+	long v = global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B) +
+		 global_node_page_state_pages(NR_SLAB_RECLAIMABLE_B);
+	struct per_cpu_nodestat *pcp;
+	int nid, c;
+
+	for_each_online_node(nid) {
+		for_each_online_cpu(c) {
+			pcp = per_cpu_ptr(NODE_DATA(nid)->per_cpu_nodestats, c);
+			v += pcp->vm_node_stat_diff[NR_SLAB_UNRECLAIMABLE_B];
+			v += pcp->vm_node_stat_diff[NR_SLAB_RECLAIMABLE_B];
+		}
+	}
+	return v;
+}
+
+/* gomalloc's "pages_held: N" from /proc/gomalloc, or -1. */
+static char gmb_procbuf[16384];
+
+static long gmb_gomalloc_pages(void)
+{
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t got, len = 0;
+	unsigned long v;
+	char *s;
+
+	f = filp_open("/proc/gomalloc", O_RDONLY, 0);
+	if (IS_ERR(f))
+		return -1;
+	while (len < (ssize_t)sizeof(gmb_procbuf) - 1) {
+		got = kernel_read(f, gmb_procbuf + len,
+				  sizeof(gmb_procbuf) - 1 - len, &pos);
+		if (got <= 0)
+			break;
+		len += got;
+	}
+	filp_close(f, NULL);
+	gmb_procbuf[len] = 0;
+	s = strstr(gmb_procbuf, "pages_held:");
+	if (!s || sscanf(s, "pages_held: %lu", &v) != 1)
+		return -1;
+	return v;
+}
+
+static long gmb_pages(enum gmb_alloc a)
+{
+	if (a == GA_GOMALLOC || a == GA_TINY)
+		return gmb_gomalloc_pages();
+	return gmb_slab_pages();
+}
+
+struct gmb_hold_arg {
+	const char *wl;
+	enum gmb_alloc a;
+	size_t size;		/* 0: sizes from szs */
+	const u32 *szs;
+	void **objs;
+	const u32 *order;
+	unsigned long n;
+	int rep;
+	long pages;
+	u64 req;
+};
+
+static int gmb_hold_thread(void *data)
+{
+	struct gmb_hold_arg *h = data;
+	unsigned long flags, fail;
+	long before, after;
+	u64 t0, t1;
+	char wl[32];
+
+	before = gmb_pages(h->a);
+	preempt_disable();
+	local_irq_save(flags);
+	t0 = ktime_get_ns();
+	fail = gmb_batch(h->a, NULL, h->size, h->szs, h->objs, h->order, h->n,
+			 1, 1, true);
+	t1 = ktime_get_ns();
+	local_irq_restore(flags);
+	preempt_enable();
+	snprintf(wl, sizeof(wl), "%s-alloc", h->wl);
+	gmb_report(wl, h->size, h->a, h->n, h->rep, t1 - t0, fail);
+
+	after = gmb_pages(h->a);
+	h->pages = before < 0 || after < 0 ? -1 : after - before;
+
+	preempt_disable();
+	local_irq_save(flags);
+	t0 = ktime_get_ns();
+	gmb_batch(h->a, NULL, h->size, h->szs, h->objs, h->order, h->n, 1, 2,
+		  true);
+	t1 = ktime_get_ns();
+	local_irq_restore(flags);
+	preempt_enable();
+	snprintf(wl, sizeof(wl), "%s-free", h->wl);
+	gmb_report(wl, h->size, h->a, h->n, h->rep, t1 - t0, 0);
+	return 0;
+}
+
+static void gmb_hold(struct gmb_hold_arg *h)
+{
+	gmb_run_on(cpu, gmb_hold_thread, h);
+	if (h->a != GA_EMPTY)
+		pr_info("M wl=%s size=%zu alloc=%s rep=%d n=%lu req=%llu pages=%ld\n",
+			h->wl, h->size, gmb_alloc_name[h->a], h->rep, h->n,
+			h->req, h->pages);
+}
+
+static void gmb_run_mem(bool mixed, bool tiny)
+{
+	static const enum gmb_alloc mem_allocs[] = {
+		GA_EMPTY, GA_KMALLOC, GA_GOMALLOC
+	};
+	static const enum gmb_alloc tiny_allocs[] = {
+		GA_EMPTY, GA_KMALLOC, GA_TINY
+	};
+	unsigned long n = max(mem_n, tiny_n), i;
+	struct gmb_hold_arg h = { };
+	u32 *szs, *order;
+	void **objs;
+	int r, k, s;
+
+	szs = kvcalloc(n, sizeof(u32), GFP_KERNEL);
+	order = kvcalloc(n, sizeof(u32), GFP_KERNEL);
+	objs = kvcalloc(n, sizeof(void *), GFP_KERNEL);
+	if (!szs || !order || !objs)
+		goto out;
+	h.objs = objs;
+	h.order = order;
+
+	if (mixed) {
+		h.wl = "mem";
+		h.n = mem_n;
+		h.szs = szs;
+		gmb_fill_mix(szs, h.n);
+		gmb_fill_order(order, h.n, GO_FIFO);
+		for (i = 0; i < h.n; i++)
+			h.req += szs[i];
+		for (r = 0; r < reps; r++) {
+			for (k = 0; k < ARRAY_SIZE(mem_allocs); k++) {
+				if (!gmb_alloc_on(mem_allocs[k]))
+					continue;
+				h.a = mem_allocs[k];
+				h.rep = r;
+				gmb_hold(&h);
+			}
+		}
+	}
+	if (tiny) {
+		h.wl = "tiny";
+		h.n = tiny_n;
+		h.szs = NULL;
+		gmb_fill_order(order, h.n, GO_FIFO);
+		for (s = 1; s <= 15; s++) {
+			h.size = s;
+			h.req = (u64)s * h.n;
+			for (r = 0; r < reps; r++) {
+				for (k = 0; k < ARRAY_SIZE(tiny_allocs); k++) {
+					if (!gmb_alloc_on(tiny_allocs[k]))
+						continue;
+					h.a = tiny_allocs[k];
+					h.rep = r;
+					gmb_hold(&h);
+				}
+			}
+		}
+	}
+out:
+	kvfree(objs);
+	kvfree(order);
+	kvfree(szs);
+}
+
+static int __init gmb_init(void)
+{
+	if (!cpu_online(cpu)) {
+		pr_err("cpu %d is not online\n", cpu);
+		return -EINVAL;
+	}
+	pr_info("start workloads=%s allocs=%s gomalloc=%d reps=%d cpu=%d\n",
+		workloads, allocs, GMB_HAVE_GOMALLOC, reps, cpu);
+	if (gmb_listed(workloads, "hot"))
+		gmb_run_hot();
+	if (gmb_listed(workloads, "batch"))
+		gmb_run_batch();
+	if (gmb_listed(workloads, "cross"))
+		gmb_run_cross();
+	if (gmb_listed(workloads, "parallel"))
+		gmb_run_parallel();
+	if (gmb_listed(workloads, "mem") || gmb_listed(workloads, "tiny"))
+		gmb_run_mem(gmb_listed(workloads, "mem"),
+			    gmb_listed(workloads, "tiny"));
+	pr_info("done errors=%d\n", atomic_read(&gmb_errors));
+	return 0;
+}
+
+static void __exit gmb_exit(void)
+{
+}
+
+module_init(gmb_init);
+module_exit(gmb_exit);
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("gomalloc developers");
+MODULE_DESCRIPTION("gomalloc vs SLUB benchmark, counted by a QEMU TCG plugin");

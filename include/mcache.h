@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* mcache: per-CPU, per-context caches; the allocation and free fast paths. */
+#ifndef _GM_MCACHE_H
+#define _GM_MCACHE_H
+
+#include <linux/percpu.h>
+#include <linux/mm.h>
+#include <linux/preempt.h>
+#include <linux/string.h>
+#include "mspan.h"
+
+/*
+ * Each CPU has one mcache per context it can be entered from: task,
+ * serving softirq, hardirq. Within a context the cache is used with only
+ * preemption disabled: softirqs do not nest, hardirq handlers run with
+ * interrupts off, so nothing on the CPU can interrupt a cache's user and
+ * enter the same cache. See the design comment in gomalloc_mod.c.
+ */
+enum { GM_CTX_TASK, GM_CTX_SOFTIRQ, GM_CTX_HARDIRQ, GM_NR_CTX };
+
+struct gm_mcache_stats {
+	unsigned long nmalloc;
+	unsigned long nfree;
+};
+
+struct gm_mcache {
+	struct gm_mspan *alloc[GM_NUM_SPAN_CLASSES];	/* current span */
+	void *freelist[GM_NUM_SPAN_CLASSES];		/* LIFO, objects of alloc[] */
+	unsigned int nfreelist[GM_NUM_SPAN_CLASSES];
+	struct gm_mcache_stats stats[GM_NUM_SPAN_CLASSES];
+	/* tiny allocator: current 16-byte block */
+	unsigned long tiny;
+	struct gm_tiny_block *tiny_meta;
+	unsigned int tinyoffset;
+	unsigned long tiny_allocs, tiny_frees;
+	unsigned long tiny_bytes_alloc, tiny_bytes_free;
+	unsigned int cpu, ctx;
+};
+
+DECLARE_PER_CPU(struct gm_mcache *, gm_mcaches[GM_NR_CTX]);
+extern struct gm_mspan gm_empty_span;
+
+static __always_inline unsigned int gm_ctx(void)
+{
+	unsigned long pc = preempt_count();
+
+	if (pc & (HARDIRQ_MASK | NMI_MASK))
+		return GM_CTX_HARDIRQ;
+	if (pc & SOFTIRQ_OFFSET)
+		return GM_CTX_SOFTIRQ;
+	return GM_CTX_TASK;
+}
+
+/* Call with preemption disabled. */
+static __always_inline struct gm_mcache *gm_this_mcache(void)
+{
+	return __this_cpu_read(gm_mcaches[gm_ctx()]);
+}
+
+void *gm_mcache_refill_alloc(unsigned int spc, gfp_t gfp);
+
+/* Pop the LIFO list, else take the next slot of the allocCache window. */
+static __always_inline void *gm_mcache_take(struct gm_mcache *c, unsigned int spc)
+{
+	struct gm_mspan *s = c->alloc[spc];
+	void *p = c->freelist[spc];
+
+	if (likely(p)) {
+		c->freelist[spc] = *(void **)p;
+		if (want_init_on_free())
+			*(void **)p = NULL;
+		c->nfreelist[spc]--;
+		__set_bit(gm_span_objindex(s, (unsigned long)p), s->alloc_bits);
+		s->alloc_count++;
+		return p;
+	}
+	return gm_span_next_free_fast(s);
+}
+
+/*
+ * The allocation fast path. No lock, no atomic instruction: preemption off
+ * keeps us on this CPU's cache for the current context.
+ */
+static __always_inline void *gm_mcache_alloc(unsigned int spc, gfp_t gfp)
+{
+	struct gm_mcache *c;
+	void *p;
+
+	preempt_disable();
+	c = gm_this_mcache();
+	p = gm_mcache_take(c, spc);
+	if (unlikely(!p)) {
+		preempt_enable();
+		return gm_mcache_refill_alloc(spc, gfp);
+	}
+	c->stats[spc].nmalloc++;
+	preempt_enable();
+	return p;
+}
+
+void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
+			 unsigned long ip);
+
+/*
+ * The free fast path, for an object of a span this context's cache owns:
+ * clear its bit and push it on the LIFO list. Others take the slow path.
+ */
+static __always_inline void gm_mcache_free(struct gm_mspan *s, unsigned int idx,
+					   void *p, unsigned long ip)
+{
+	unsigned int spc = s->spanclass;
+	struct gm_mcache *c;
+
+	preempt_disable();
+	c = gm_this_mcache();
+	if (likely(c->alloc[spc] == s && test_bit(idx, s->alloc_bits) &&
+		   !test_bit(idx, s->free_bits))) {
+		if (want_init_on_free())
+			memset(p, 0, s->elemsize);
+		if (gm_span_free_owned(s, idx)) {
+			*(void **)p = c->freelist[spc];
+			c->freelist[spc] = p;
+			c->nfreelist[spc]++;
+		}
+		c->stats[spc].nfree++;
+		preempt_enable();
+		return;
+	}
+	preempt_enable();
+	gm_mcache_free_slow(s, idx, p, ip);
+}
+
+int gm_mcache_init(void);
+void gm_mcache_exit(void);
+void gm_mcache_drain_cpu(unsigned int cpu);
+void gm_mcache_drain_all(void);
+void *gm_tiny_alloc(size_t size, gfp_t gfp);
+void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip);
+size_t gm_tiny_usable(struct gm_mspan *s, unsigned long p);
+
+#endif /* _GM_MCACHE_H */

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* mcentral: the spans of one span class that no CPU is caching. */
+#ifndef _GM_MCENTRAL_H
+#define _GM_MCENTRAL_H
+
+#include <linux/cache.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include "mspan.h"
+
+/* How many unswept full spans cacheSpan sweeps before growing (Go: 100). */
+#define GM_CACHESPAN_SWEEP_BUDGET	100
+
+struct gm_mcentral {
+	spinlock_t lock;
+	unsigned int spanclass;
+	struct list_head partial_swept;		/* free slots, no pending frees */
+	struct list_head partial_unswept;	/* free slots, pending frees */
+	struct list_head full_swept;		/* no free slot */
+	struct list_head full_unswept;		/* were full, have pending frees */
+	unsigned long nspans;			/* all spans of the class */
+	unsigned long ncached;			/* of those, held by mcaches */
+} ____cacheline_aligned_in_smp;
+
+/* Go's sweepgen states; the heap's sweepgen stays at GM_SG. */
+#define GM_SG			4U
+#define GM_SG_NEEDS_SWEEP	(GM_SG - 2)
+#define GM_SG_SWEEPING		(GM_SG - 1)
+#define GM_SG_SWEPT		GM_SG
+#define GM_SG_CACHED		(GM_SG + 3)
+
+extern struct gm_mcentral gm_central[GM_NUM_SPAN_CLASSES];
+
+void gm_mcentral_init(void);
+struct gm_mspan *gm_mcentral_cache_span(unsigned int spc, gfp_t gfp);
+void gm_mcentral_uncache_span(struct gm_mspan *s);
+bool gm_mcentral_pending_free(struct gm_mspan *s, unsigned int idx);
+void gm_mcentral_release(struct gm_mspan *s);
+unsigned long gm_mcentral_sweep_all(void);
+unsigned long gm_mcentral_leak_report(void);
+
+#endif /* _GM_MCENTRAL_H */

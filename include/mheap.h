@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* mheap: arenas from the buddy allocator, free page runs, the span index. */
+#ifndef _GM_MHEAP_H
+#define _GM_MHEAP_H
+
+#include <linux/mm.h>
+#include <linux/rbtree.h>
+#include <linux/spinlock.h>
+#include "fixalloc.h"
+#include "mspan.h"
+
+#define GM_ARENA_ORDER		9		/* 2 MiB arenas */
+#define GM_ARENA_PAGES		(1UL << GM_ARENA_ORDER)
+/* Index granule: one region of the direct map per gm_region page. */
+#define GM_REGION_SHIFT		21
+#define GM_REGION_PAGES		(1UL << (GM_REGION_SHIFT - PAGE_SHIFT))
+/* The index covers the first 64 TiB of the direct map (4-level paging). */
+#define GM_INDEX_BITS		(46 - GM_REGION_SHIFT)
+#define GM_L2_BITS		13
+#define GM_L1_ENTRIES		(1UL << (GM_INDEX_BITS - GM_L2_BITS))
+#define GM_L2_ENTRIES		(1UL << GM_L2_BITS)
+#define GM_L2_ORDER		get_order(GM_L2_ENTRIES * sizeof(void *))
+#define GM_MAX_ORDER		(MAX_ORDER - 1)
+
+/* A block obtained from alloc_pages(), naturally aligned. */
+struct gm_arena {
+	unsigned long base;
+	unsigned int order;
+	unsigned int npages;
+	struct page *page;
+	struct list_head list;
+};
+
+/* Span pointers for every page of one GM_REGION_SHIFT region. */
+struct gm_region {
+	struct gm_mspan *spans[GM_REGION_PAGES];
+};
+
+struct gm_mheap {
+	spinlock_t lock;		/* protects all below but the counters */
+	struct rb_root free;		/* GM_SPAN_FREE spans by (npages, base) */
+	struct list_head arenas;
+	unsigned long pages_held;	/* pages obtained from the buddy allocator */
+	unsigned long pages_free;	/* of those, in free runs of the tree */
+	unsigned long narenas;
+	unsigned long large_inuse;
+	unsigned long large_pages;
+	unsigned long meta_pages;	/* index pages (gm_region, L2 tables) */
+	unsigned long grow_failures;
+	unsigned long arenas_released;
+	struct gm_fixalloc spanalloc;	/* span descriptors */
+	struct gm_fixalloc arenaalloc;	/* arena descriptors */
+	struct gm_fixalloc cachealloc;	/* per-CPU mcaches */
+	struct gm_fixalloc tinyalloc;	/* tiny block side tables */
+};
+
+extern struct gm_mheap gm_heap;
+extern struct gm_region **gm_index_l1[GM_L1_ENTRIES];
+extern unsigned long gm_retain_pages;
+
+int gm_heap_init(void);
+void gm_heap_exit(void);
+struct gm_mspan *gm_heap_alloc(unsigned int npages, gfp_t gfp);
+void gm_heap_free(struct gm_mspan *s);
+void gm_heap_publish(struct gm_mspan *s, enum gm_span_state state);
+unsigned long gm_heap_release(unsigned long keep_pages);
+struct gm_mspan *gm_heap_alloc_run_locked(unsigned int npages, struct gm_mspan *spare);
+void gm_heap_free_run_locked(struct gm_mspan *s);
+struct gm_mspan *gm_span_lookup(unsigned long p);
+void gm_heap_set_spans(struct gm_mspan *s, unsigned long base,
+		       unsigned int npages);
+bool gm_heap_owns_range(unsigned long p);
+
+void *gm_large_alloc(size_t size, gfp_t gfp);
+void gm_large_free(struct gm_mspan *s);
+
+/*
+ * spanOf: the in-use span holding @p, or NULL for any address that is not
+ * inside one (never dereferences @p, never faults). O(1): two table loads,
+ * the region's span pointer, then a check of the span's state and range.
+ */
+static __always_inline struct gm_mspan *gm_span_of(const void *ptr)
+{
+	unsigned long p = (unsigned long)ptr, off = p - PAGE_OFFSET, ri;
+	struct gm_region **l2, *r;
+	struct gm_mspan *s;
+
+	if (unlikely(off >= (1UL << (GM_INDEX_BITS + GM_REGION_SHIFT))))
+		return NULL;
+	ri = off >> GM_REGION_SHIFT;
+	l2 = READ_ONCE(gm_index_l1[ri >> GM_L2_BITS]);
+	if (unlikely(!l2))
+		return NULL;
+	r = READ_ONCE(l2[ri & (GM_L2_ENTRIES - 1)]);
+	if (unlikely(!r))
+		return NULL;
+	s = READ_ONCE(r->spans[(off >> PAGE_SHIFT) & (GM_REGION_PAGES - 1)]);
+	if (unlikely(!s))
+		return NULL;
+	if (unlikely(READ_ONCE(s->state) < GM_SPAN_SMALL ||
+		     READ_ONCE(s->state) > GM_SPAN_LARGE ||
+		     p < READ_ONCE(s->base) || p >= gm_span_end(s)))
+		return NULL;
+	return s;
+}
+
+/* The raw index entry for @p, whatever its state (for error reports). */
+struct gm_mspan *gm_span_entry(unsigned long p);
+
+#endif /* _GM_MHEAP_H */

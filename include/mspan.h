@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* mspan: a run of pages, either one large object or many objects of a class. */
+#ifndef _GM_MSPAN_H
+#define _GM_MSPAN_H
+
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/list.h>
+#include <linux/rbtree.h>
+#include <linux/types.h>
+#include "sizeclasses.h"
+
+/* Span classes: the size classes, then one class of 16-byte tiny blocks. */
+#define GM_TINY_SPC		GM_NUM_SIZE_CLASSES
+#define GM_NUM_SPAN_CLASSES	(GM_NUM_SIZE_CLASSES + 1)
+#define GM_TINY_BLOCK		16
+#define GM_SPAN_BITMAP_LONGS	BITS_TO_LONGS(GM_MAX_OBJS_PER_SPAN)
+
+enum gm_span_state {
+	GM_SPAN_DEAD = 0,	/* descriptor not describing memory */
+	GM_SPAN_FREE,		/* free run in the heap's tree */
+	GM_SPAN_SMALL,		/* objects of one span class */
+	GM_SPAN_LARGE,		/* one large object */
+	GM_SPAN_PCACHE,		/* pages held by a CPU's pageCache */
+};
+
+/* Where a small span is: an mcache, or one of its mcentral's lists. */
+enum gm_span_list {
+	GM_LIST_NONE = 0,
+	GM_LIST_CACHED,
+	GM_LIST_PARTIAL_SWEPT,
+	GM_LIST_PARTIAL_UNSWEPT,
+	GM_LIST_FULL_SWEPT,
+	GM_LIST_FULL_UNSWEPT,
+};
+
+/*
+ * Per tiny block: which byte offsets start a live sub-object (set by the CPU
+ * whose current block it is), where each ends, and which were freed (atomic,
+ * any CPU). GM_TINY_RETIRED in free_mask: no CPU allocates from it any more.
+ */
+struct gm_tiny_block {
+	u16 alloc_mask;
+	u16 end_mask;
+	atomic_t free_mask;
+};
+
+#define GM_TINY_RETIRED		BIT(16)
+
+struct gm_arena;
+
+struct gm_mspan {
+	unsigned long base;		/* first byte */
+	unsigned int npages;
+	u8 state;			/* enum gm_span_state */
+	u8 list;			/* enum gm_span_list */
+	u16 spanclass;
+	u32 elemsize;
+	u32 divmul;			/* index = (off * divmul) >> 32 */
+	u16 nelems;
+
+	/* Owner's allocation state: the mcache caching it, or mcentral's lock. */
+	u16 freeindex;			/* every slot below is allocated or cached */
+	u16 alloc_count;
+	u64 alloc_cache;		/* inverted alloc_bits from freeindex on */
+	u32 sweepgen;
+	unsigned long alloc_bits[GM_SPAN_BITMAP_LONGS];	/* 1 = allocated */
+
+	union {
+		struct list_head list_node;	/* mcentral list */
+		struct rb_node rb;	/* heap free tree (GM_SPAN_FREE) */
+	};
+	struct gm_arena *arena;
+	struct gm_tiny_block *tiny;	/* GM_TINY_SPC spans only */
+
+	/* Frees from non-owners, applied when the span is swept. */
+	atomic_t npending ____cacheline_aligned_in_smp;
+	unsigned long free_bits[GM_SPAN_BITMAP_LONGS];
+} ____cacheline_aligned_in_smp;
+
+static __always_inline unsigned int gm_span_objindex(const struct gm_mspan *s,
+						     unsigned long p)
+{
+	return (u32)(((u64)(p - s->base) * s->divmul) >> 32);
+}
+
+static __always_inline unsigned long gm_span_end(const struct gm_mspan *s)
+{
+	return s->base + ((unsigned long)s->npages << PAGE_SHIFT);
+}
+
+/*
+ * nextFreeFast: the next free slot from the 64-bit allocCache window, or
+ * NULL when the window is used up (gm_span_next_free() reloads it).
+ * Owner only; no atomics.
+ */
+static __always_inline void *gm_span_next_free_fast(struct gm_mspan *s)
+{
+	unsigned int bit, idx;
+	u64 cache = s->alloc_cache;
+
+	if (unlikely(!cache))
+		return NULL;
+	bit = __ffs64(cache);
+	idx = s->freeindex + bit;
+	s->alloc_cache = (cache >> bit) >> 1;
+	s->freeindex = idx + 1;
+	__set_bit(idx, s->alloc_bits);
+	s->alloc_count++;
+	return (void *)(s->base + (unsigned long)idx * s->elemsize);
+}
+
+/*
+ * The owner frees slot @idx: back in the allocCache window when it is ahead
+ * of freeindex, else the caller keeps the object on its LIFO free list.
+ * Returns true when the caller must keep it on the free list.
+ */
+static __always_inline bool gm_span_free_owned(struct gm_mspan *s,
+					       unsigned int idx)
+{
+	unsigned int ahead = idx - s->freeindex;
+
+	__clear_bit(idx, s->alloc_bits);
+	s->alloc_count--;
+	if (idx < s->freeindex)
+		return true;
+	if (ahead < 64 && ahead < 64 - (s->freeindex & 63))
+		s->alloc_cache |= 1ULL << ahead;
+	return false;
+}
+
+struct gm_mcentral;
+
+void gm_span_init_small(struct gm_mspan *s, unsigned int spc);
+void *gm_span_next_free(struct gm_mspan *s);
+unsigned int gm_span_sweep(struct gm_mspan *s);
+void gm_span_reset_cache(struct gm_mspan *s);
+bool gm_span_free_remote(struct gm_mspan *s, unsigned int idx, const void *p,
+			 unsigned long ip);
+unsigned int gm_span_pending(struct gm_mspan *s);
+
+#endif /* _GM_MSPAN_H */

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mcache: per CPU and per context (task, softirq, hardirq), the current span
+ * and LIFO free list of every span class, the tiny allocator's block, and
+ * local counters; refill from mcentral, drain on reclaim and CPU offline.
+ */
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/interrupt.h>
+#include <linux/workqueue.h>
+#include "gm_internal.h"
+#include "mcache.h"
+#include "mcentral.h"
+#include "mheap.h"
+#include "mpagecache.h"
+
+DEFINE_PER_CPU(struct gm_mcache *, gm_mcaches[GM_NR_CTX]);
+GM_EXPORT_INTERNAL(gm_mcaches);
+
+/* Go's emptymspan: what an mcache holds before its first refill. */
+struct gm_mspan gm_empty_span;
+GM_EXPORT_INTERNAL(gm_empty_span);
+
+static enum cpuhp_state gm_cpuhp_state;
+static struct workqueue_struct *gm_drain_wq;
+static DEFINE_PER_CPU(struct work_struct, gm_drain_work);
+
+/*
+ * Give the current span of class @spc back to its mcentral. The LIFO list
+ * goes with it: its objects are already free in alloc_bits.
+ */
+static void gm_mcache_release_span(struct gm_mcache *c, unsigned int spc)
+{
+	struct gm_mspan *s = c->alloc[spc];
+
+	c->freelist[spc] = NULL;
+	c->nfreelist[spc] = 0;
+	c->alloc[spc] = &gm_empty_span;
+	if (s != &gm_empty_span)
+		gm_mcentral_uncache_span(s);
+}
+
+/*
+ * refill: the current span has no free slot left in its window. Try the
+ * rest of the span, else swap it for one from mcentral (which may grow the
+ * heap and sleep if @gfp allows: done with preemption enabled).
+ */
+void *gm_mcache_refill_alloc(unsigned int spc, gfp_t gfp)
+{
+	struct gm_mcache *c;
+	struct gm_mspan *s;
+	void *p;
+
+	preempt_disable();
+	c = gm_this_mcache();
+	p = gm_mcache_take(c, spc);
+	if (!p)
+		p = gm_span_next_free(c->alloc[spc]);
+	if (!p)
+		gm_mcache_release_span(c, spc);
+	preempt_enable();
+	if (!p) {
+		s = gm_mcentral_cache_span(spc, gfp);
+		if (!s)
+			return NULL;
+		preempt_disable();
+		c = gm_this_mcache();
+		/* Someone may have refilled this cache while we were away. */
+		gm_mcache_release_span(c, spc);
+		c->alloc[spc] = s;
+		p = gm_span_next_free(s);
+		if (WARN_ON_ONCE(!p)) {
+			preempt_enable();
+			return NULL;
+		}
+	} else {
+		preempt_disable();
+		c = gm_this_mcache();
+	}
+	c->stats[spc].nmalloc++;
+	preempt_enable();
+	return p;
+}
+
+/*
+ * Free of an object whose span this context's cache does not own, or that
+ * failed the fast path's checks.
+ */
+void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
+			 unsigned long ip)
+{
+	unsigned int spc = s->spanclass;
+	struct gm_mcache *c;
+
+	preempt_disable();
+	c = gm_this_mcache();
+	if (c->alloc[spc] == s) {
+		/* Owned here, yet not allocated or already pending: a double free. */
+		preempt_enable();
+		gm_report_free(p, "object is not allocated (double free?)", true, ip);
+		return;
+	}
+	preempt_enable();
+	if (!gm_span_free_remote(s, idx, p, ip))
+		return;
+	preempt_disable();
+	gm_this_mcache()->stats[spc].nfree++;
+	preempt_enable();
+}
+
+/* ---- tiny allocator: 1..15-byte objects packed in 16-byte blocks ---- */
+
+static void gm_tiny_block_free(unsigned long block, unsigned long ip)
+{
+	struct gm_mspan *s = gm_span_of((void *)block);
+
+	if (WARN_ON_ONCE(!s))
+		return;
+	gm_mcache_free(s, gm_span_objindex(s, block), (void *)block, ip);
+}
+
+/* The block stops being a CPU's current block; free it if it is empty. */
+static void gm_tiny_retire(unsigned long block, struct gm_tiny_block *m)
+{
+	int old = atomic_fetch_or(GM_TINY_RETIRED, &m->free_mask);
+
+	if ((old & 0xffff) == m->alloc_mask)
+		gm_tiny_block_free(block, _RET_IP_);
+}
+
+static unsigned int gm_tiny_align(size_t size)
+{
+	if (!(size & 7))
+		return 8;
+	if (!(size & 3))
+		return 4;
+	if (!(size & 1))
+		return 2;
+	return 1;
+}
+
+static void gm_tiny_claim(struct gm_mcache *c, unsigned int off, size_t size)
+{
+	c->tiny_meta->alloc_mask |= 1U << off;
+	c->tiny_meta->end_mask |= 1U << (off + size - 1);
+	c->tinyoffset = off + size;
+	c->tiny_allocs++;
+	c->tiny_bytes_alloc += size;
+}
+
+void *gm_tiny_alloc(size_t size, gfp_t gfp)
+{
+	unsigned long block, old = 0;
+	struct gm_tiny_block *m, *old_m = NULL;
+	struct gm_mcache *c;
+	struct gm_mspan *s;
+	unsigned int off;
+
+	preempt_disable();
+	c = gm_this_mcache();
+	off = ALIGN(c->tinyoffset, gm_tiny_align(size));
+	if (likely(c->tiny && off + size <= GM_TINY_BLOCK)) {
+		gm_tiny_claim(c, off, size);
+		preempt_enable();
+		return (void *)(c->tiny + off);
+	}
+	preempt_enable();
+
+	block = (unsigned long)gm_mcache_alloc(GM_TINY_SPC, gfp);
+	if (!block)
+		return NULL;
+	s = gm_span_of((void *)block);
+	m = &s->tiny[gm_span_objindex(s, block)];
+	m->alloc_mask = 0;
+	m->end_mask = 0;
+	atomic_set(&m->free_mask, 0);
+	preempt_disable();
+	c = gm_this_mcache();
+	old = c->tiny;
+	old_m = c->tiny_meta;
+	c->tiny = block;
+	c->tiny_meta = m;
+	gm_tiny_claim(c, 0, size);
+	preempt_enable();
+	if (old)
+		gm_tiny_retire(old, old_m);
+	return (void *)block;
+}
+
+/* Validate a tiny pointer: its block meta and bit, or NULL. */
+static struct gm_tiny_block *gm_tiny_meta(struct gm_mspan *s, unsigned long p,
+					  unsigned int *bit)
+{
+	unsigned int idx = (p - s->base) / GM_TINY_BLOCK;
+
+	if (idx >= s->nelems || !test_bit(idx, s->alloc_bits))
+		return NULL;
+	*bit = p & (GM_TINY_BLOCK - 1);
+	if (!(READ_ONCE(s->tiny[idx].alloc_mask) & (1U << *bit)))
+		return NULL;
+	return &s->tiny[idx];
+}
+
+static size_t gm_tiny_size(struct gm_tiny_block *m, unsigned int off)
+{
+	unsigned long ends = READ_ONCE(m->end_mask) >> off;
+
+	return ends ? __ffs(ends) + 1 : 0;
+}
+
+size_t gm_tiny_usable(struct gm_mspan *s, unsigned long p)
+{
+	struct gm_tiny_block *m = gm_tiny_meta(s, p, &(unsigned int){ 0 });
+	unsigned int off = p & (GM_TINY_BLOCK - 1);
+
+	if (!m || (atomic_read(&m->free_mask) & (1U << off)))
+		return 0;
+	return gm_tiny_size(m, off);
+}
+
+void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
+{
+	struct gm_tiny_block *m;
+	unsigned int off, bit;
+	struct gm_mcache *c;
+	int old;
+
+	m = gm_tiny_meta(s, p, &off);
+	if (!m) {
+		gm_report_free((void *)p, "not a live tiny object", false, ip);
+		return;
+	}
+	bit = 1U << off;
+	old = atomic_fetch_or(bit, &m->free_mask);
+	if (old & bit) {
+		gm_report_free((void *)p, "tiny object freed twice", true, ip);
+		return;
+	}
+	preempt_disable();
+	c = gm_this_mcache();
+	c->tiny_frees++;
+	c->tiny_bytes_free += gm_tiny_size(m, off);
+	preempt_enable();
+	/* Last sub-object of a retired block: the block goes back. */
+	if ((old & GM_TINY_RETIRED) && ((old | bit) & 0xffff) == m->alloc_mask)
+		gm_tiny_block_free(p & ~(unsigned long)(GM_TINY_BLOCK - 1), ip);
+}
+
+/* ---- draining: reclaim, CPU offline, unload ---- */
+
+/*
+ * Hand back everything @c caches. The caller makes sure nobody else uses
+ * @c: its CPU is dead, or we are on that CPU with the context shut out.
+ */
+static void gm_mcache_drain(struct gm_mcache *c)
+{
+	unsigned int spc;
+
+	if (c->tiny) {
+		unsigned long block = c->tiny;
+
+		c->tiny = 0;
+		gm_tiny_retire(block, c->tiny_meta);
+		c->tiny_meta = NULL;
+	}
+	for (spc = 1; spc < GM_NUM_SPAN_CLASSES; spc++)
+		gm_mcache_release_span(c, spc);
+}
+
+void gm_mcache_drain_cpu(unsigned int cpu)
+{
+	unsigned int ctx;
+
+	for (ctx = 0; ctx < GM_NR_CTX; ctx++)
+		gm_mcache_drain(per_cpu(gm_mcaches, cpu)[ctx]);
+	gm_pagecache_flush(cpu);
+}
+GM_EXPORT_INTERNAL(gm_mcache_drain_cpu);
+
+/* Runs on the CPU it drains: preemption, softirqs and hardirqs shut out. */
+static void gm_drain_local(struct work_struct *w)
+{
+	unsigned long flags;
+
+	local_bh_disable();
+	local_irq_save(flags);
+	gm_mcache_drain_cpu(smp_processor_id());
+	local_irq_restore(flags);
+	local_bh_enable();
+}
+
+/* Drain every online CPU's caches, each on its own CPU. May sleep. */
+void gm_mcache_drain_all(void)
+{
+	unsigned int cpu;
+
+	if (!cpus_read_trylock())
+		return;	/* hotplug in progress: its own callbacks drain */
+	for_each_online_cpu(cpu)
+		queue_work_on(cpu, gm_drain_wq, per_cpu_ptr(&gm_drain_work, cpu));
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&gm_drain_work, cpu));
+	cpus_read_unlock();
+}
+GM_EXPORT_INTERNAL(gm_mcache_drain_all);
+
+/* A CPU is dead: nothing runs there, drain its caches from here. */
+static int gm_cpu_dead(unsigned int cpu)
+{
+	gm_mcache_drain_cpu(cpu);
+	return 0;
+}
+
+int gm_mcache_init(void)
+{
+	unsigned int cpu, ctx, spc;
+	int ret;
+
+	gm_fixalloc_init(&gm_heap.cachealloc, "mcache", sizeof(struct gm_mcache));
+	gm_empty_span.state = GM_SPAN_DEAD;
+	for_each_possible_cpu(cpu) {
+		INIT_WORK(per_cpu_ptr(&gm_drain_work, cpu), gm_drain_local);
+		for (ctx = 0; ctx < GM_NR_CTX; ctx++) {
+			struct gm_mcache *c;
+
+			c = gm_fixalloc_alloc(&gm_heap.cachealloc, GFP_KERNEL);
+			if (!c)
+				return -ENOMEM;
+			for (spc = 0; spc < GM_NUM_SPAN_CLASSES; spc++)
+				c->alloc[spc] = &gm_empty_span;
+			c->cpu = cpu;
+			c->ctx = ctx;
+			per_cpu(gm_mcaches, cpu)[ctx] = c;
+		}
+	}
+	gm_drain_wq = alloc_workqueue("gomalloc_drain", WQ_MEM_RECLAIM, 0);
+	if (!gm_drain_wq)
+		return -ENOMEM;
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "gomalloc:dead",
+					NULL, gm_cpu_dead);
+	if (ret < 0) {
+		destroy_workqueue(gm_drain_wq);
+		gm_drain_wq = NULL;
+		return ret;
+	}
+	gm_cpuhp_state = ret;
+	return 0;
+}
+
+/* Unload: nothing can call into gomalloc any more; drain every cache. */
+void gm_mcache_exit(void)
+{
+	unsigned int cpu;
+
+	if (gm_cpuhp_state > 0)
+		cpuhp_remove_state_nocalls(gm_cpuhp_state);
+	gm_cpuhp_state = 0;
+	if (gm_drain_wq)
+		destroy_workqueue(gm_drain_wq);
+	gm_drain_wq = NULL;
+	for_each_possible_cpu(cpu)
+		if (per_cpu(gm_mcaches, cpu)[0])
+			gm_mcache_drain_cpu(cpu);
+}

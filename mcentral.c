@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mcentral: per span class, the spans no CPU caches, on partial/full lists
+ * split into swept and unswept (Go's mcentral.go); cacheSpan, uncacheSpan,
+ * grow, and the sweeping that applies frees made by other CPUs.
+ *
+ * Locking: each mcentral's lock (irqsave) protects its lists, the list and
+ * sweepgen fields of its listed spans, and their allocation state. Order:
+ * mcentral.lock -> pagecache.lock -> mheap.lock -> fixalloc.lock; the heap
+ * is never called with an mcentral lock held.
+ *
+ * Invariant: a span goes on a swept list only when its npending is 0 under
+ * the lock; the remote free that takes npending from 0 to 1 moves it to the
+ * unswept list of the same kind, so a full span with a free slot is found
+ * without scanning every full span.
+ */
+#include <linux/mm.h>
+#include <linux/spinlock.h>
+#include "gm_internal.h"
+#include "mcentral.h"
+#include "mheap.h"
+
+struct gm_mcentral gm_central[GM_NUM_SPAN_CLASSES];
+GM_EXPORT_INTERNAL(gm_central);
+
+void gm_mcentral_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < GM_NUM_SPAN_CLASSES; i++) {
+		struct gm_mcentral *c = &gm_central[i];
+
+		spin_lock_init(&c->lock);
+		c->spanclass = i;
+		INIT_LIST_HEAD(&c->partial_swept);
+		INIT_LIST_HEAD(&c->partial_unswept);
+		INIT_LIST_HEAD(&c->full_swept);
+		INIT_LIST_HEAD(&c->full_unswept);
+		c->nspans = 0;
+		c->ncached = 0;
+	}
+}
+
+static struct list_head *gm_mcentral_head(struct gm_mcentral *c,
+					  enum gm_span_list l)
+{
+	switch (l) {
+	case GM_LIST_PARTIAL_SWEPT:
+		return &c->partial_swept;
+	case GM_LIST_PARTIAL_UNSWEPT:
+		return &c->partial_unswept;
+	case GM_LIST_FULL_SWEPT:
+		return &c->full_swept;
+	default:
+		return &c->full_unswept;
+	}
+}
+
+/* Put a span the caller owns on the list its state calls for. */
+static void gm_mcentral_list(struct gm_mcentral *c, struct gm_mspan *s)
+{
+	bool full = s->alloc_count == s->nelems;
+	bool unswept = atomic_read(&s->npending) > 0;
+	enum gm_span_list l;
+
+	lockdep_assert_held(&c->lock);
+	if (full)
+		l = unswept ? GM_LIST_FULL_UNSWEPT : GM_LIST_FULL_SWEPT;
+	else
+		l = unswept ? GM_LIST_PARTIAL_UNSWEPT : GM_LIST_PARTIAL_SWEPT;
+	s->list = l;
+	s->sweepgen = unswept ? GM_SG_NEEDS_SWEEP : GM_SG_SWEPT;
+	list_add(&s->list_node, gm_mcentral_head(c, l));
+}
+
+static void gm_mcentral_unlist(struct gm_mcentral *c, struct gm_mspan *s)
+{
+	lockdep_assert_held(&c->lock);
+	list_del(&s->list_node);
+	s->list = GM_LIST_NONE;
+}
+
+/* Sweep a span taken off a list (sweepgen: needs sweep -> sweeping -> swept). */
+static void gm_mcentral_sweep_span(struct gm_mcentral *c, struct gm_mspan *s)
+{
+	lockdep_assert_held(&c->lock);
+	s->sweepgen = GM_SG_SWEEPING;
+	gm_span_sweep(s);
+	s->sweepgen = GM_SG_SWEPT;
+}
+
+/* Free a span's memory to the heap; it is on no list and holds no object. */
+void gm_mcentral_release(struct gm_mspan *s)
+{
+	if (s->tiny) {
+		gm_fixalloc_free(&gm_heap.tinyalloc, s->tiny);
+		s->tiny = NULL;
+	}
+	gm_heap_free(s);
+}
+
+/* grow: a new span for class @spc from the heap. No lock held. */
+static struct gm_mspan *gm_mcentral_grow(unsigned int spc, gfp_t gfp)
+{
+	unsigned int sc = spc == GM_TINY_SPC ? 2 : spc;
+	struct gm_mspan *s;
+
+	s = gm_heap_alloc(gm_class_to_npages[sc], gfp);
+	if (!s)
+		return NULL;
+	gm_span_init_small(s, spc);
+	if (spc == GM_TINY_SPC) {
+		s->tiny = gm_fixalloc_alloc(&gm_heap.tinyalloc, gfp);
+		if (!s->tiny) {
+			gm_heap_free(s);
+			return NULL;
+		}
+	}
+	gm_heap_publish(s, GM_SPAN_SMALL);
+	return s;
+}
+
+/*
+ * cacheSpan: a span with at least one free slot for an mcache to own: a
+ * swept partial span, else an unswept partial one swept now, else up to
+ * GM_CACHESPAN_SWEEP_BUDGET unswept full spans swept, else a new span.
+ */
+struct gm_mspan *gm_mcentral_cache_span(unsigned int spc, gfp_t gfp)
+{
+	struct gm_mcentral *c = &gm_central[spc];
+	unsigned int budget = GM_CACHESPAN_SWEEP_BUDGET;
+	struct gm_mspan *s;
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	s = list_first_entry_or_null(&c->partial_swept, struct gm_mspan, list_node);
+	if (!s)
+		s = list_first_entry_or_null(&c->partial_unswept, struct gm_mspan,
+					     list_node);
+	if (s) {
+		gm_mcentral_unlist(c, s);
+		gm_mcentral_sweep_span(c, s);
+		goto have;
+	}
+	while (budget-- &&
+	       (s = list_first_entry_or_null(&c->full_unswept, struct gm_mspan,
+					     list_node))) {
+		gm_mcentral_unlist(c, s);
+		gm_mcentral_sweep_span(c, s);
+		if (s->alloc_count < s->nelems)
+			goto have;
+		gm_mcentral_list(c, s);
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+
+	s = gm_mcentral_grow(spc, gfp);
+	if (!s)
+		return NULL;
+	spin_lock_irqsave(&c->lock, flags);
+	c->nspans++;
+have:
+	s->list = GM_LIST_CACHED;
+	s->sweepgen = GM_SG_CACHED;
+	c->ncached++;
+	spin_unlock_irqrestore(&c->lock, flags);
+	gm_span_reset_cache(s);
+	return s;
+}
+GM_EXPORT_INTERNAL(gm_mcentral_cache_span);
+
+/*
+ * uncacheSpan: an mcache gives a span back (its LIFO list already dropped:
+ * those objects are free in alloc_bits). Sweep, then list it, or release it
+ * to the heap when no object is left.
+ */
+void gm_mcentral_uncache_span(struct gm_mspan *s)
+{
+	struct gm_mcentral *c = &gm_central[s->spanclass];
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	WARN_ON_ONCE(s->list != GM_LIST_CACHED);
+	c->ncached--;
+	gm_mcentral_sweep_span(c, s);
+	if (s->alloc_count == 0 && atomic_read(&s->npending) == 0) {
+		s->list = GM_LIST_NONE;
+		c->nspans--;
+		spin_unlock_irqrestore(&c->lock, flags);
+		gm_mcentral_release(s);
+		return;
+	}
+	gm_mcentral_list(c, s);
+	spin_unlock_irqrestore(&c->lock, flags);
+}
+GM_EXPORT_INTERNAL(gm_mcentral_uncache_span);
+
+/*
+ * The remote free that made npending 1: set its bit under the lock and, if
+ * the span is on a swept list, move it to the unswept one. Returns true if
+ * the bit was already set (a double free).
+ */
+bool gm_mcentral_pending_free(struct gm_mspan *s, unsigned int idx)
+{
+	struct gm_mcentral *c = &gm_central[s->spanclass];
+	unsigned long flags;
+	bool dbl;
+
+	spin_lock_irqsave(&c->lock, flags);
+	dbl = test_and_set_bit(idx, s->free_bits);
+	if (!dbl && (s->list == GM_LIST_PARTIAL_SWEPT ||
+		     s->list == GM_LIST_FULL_SWEPT)) {
+		gm_mcentral_unlist(c, s);
+		gm_mcentral_list(c, s);
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	return dbl;
+}
+
+/*
+ * Sweep every unswept span of every class; spans left without objects go
+ * back to the heap. Returns the number of spans released.
+ */
+unsigned long gm_mcentral_sweep_all(void)
+{
+	unsigned long released = 0, flags;
+	struct gm_mspan *s, *n;
+	unsigned int i;
+	LIST_HEAD(empty);
+
+	for (i = 0; i < GM_NUM_SPAN_CLASSES; i++) {
+		struct gm_mcentral *c = &gm_central[i];
+		LIST_HEAD(todo);
+
+		spin_lock_irqsave(&c->lock, flags);
+		list_splice_init(&c->partial_unswept, &todo);
+		list_splice_init(&c->full_unswept, &todo);
+		list_for_each_entry_safe(s, n, &todo, list_node) {
+			list_del(&s->list_node);
+			gm_mcentral_sweep_span(c, s);
+			if (s->alloc_count == 0 && atomic_read(&s->npending) == 0) {
+				s->list = GM_LIST_NONE;
+				c->nspans--;
+				list_add(&s->list_node, &empty);
+			} else {
+				gm_mcentral_list(c, s);
+			}
+		}
+		spin_unlock_irqrestore(&c->lock, flags);
+	}
+	list_for_each_entry_safe(s, n, &empty, list_node) {
+		list_del(&s->list_node);
+		gm_mcentral_release(s);
+		released++;
+	}
+	return released;
+}
+GM_EXPORT_INTERNAL(gm_mcentral_sweep_all);
+
+/*
+ * At unload (nothing allocates any more): report live objects per class.
+ * Returns the number of live objects left in listed spans.
+ */
+unsigned long gm_mcentral_leak_report(void)
+{
+	unsigned long total = 0, flags;
+	struct gm_mspan *s;
+	unsigned int i;
+
+	for (i = 0; i < GM_NUM_SPAN_CLASSES; i++) {
+		struct gm_mcentral *c = &gm_central[i];
+		struct list_head *heads[] = { &c->partial_swept, &c->partial_unswept,
+					      &c->full_swept, &c->full_unswept };
+		unsigned long live = 0, spans = 0;
+		unsigned int h;
+
+		spin_lock_irqsave(&c->lock, flags);
+		for (h = 0; h < ARRAY_SIZE(heads); h++)
+			list_for_each_entry(s, heads[h], list_node) {
+				live += s->alloc_count;
+				spans++;
+			}
+		spin_unlock_irqrestore(&c->lock, flags);
+		if (live)
+			pr_err("gomalloc: unload with %lu live object(s) of %u bytes in %lu span(s) (class %u%s)\n",
+			       live, i == GM_TINY_SPC ? GM_TINY_BLOCK : gm_class_to_size[i],
+			       spans, i, i == GM_TINY_SPC ? ", tiny blocks" : "");
+		total += live;
+	}
+	return total;
+}

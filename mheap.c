@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mheap: arenas from alloc_pages(), free page runs in a tree searched in
+ * O(log n) and coalesced on free, the O(1) index from any address to its
+ * span, large objects, and the scavenger and shrinker that give memory back.
+ *
+ * Locking: gm_heap.lock (irqsave: callers may be in hardirq context with
+ * GFP_ATOMIC) protects the free tree, the arena list, the index entries of
+ * free runs and the counters in struct gm_mheap. alloc_pages() is never
+ * called under it. Order: mcentral.lock -> pagecache.lock -> mheap.lock ->
+ * fixalloc.lock.
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/string.h>
+#include "gm_internal.h"
+#include "mheap.h"
+#include "mpagecache.h"
+
+struct gm_mheap gm_heap;
+GM_EXPORT_INTERNAL(gm_heap);
+struct gm_region **gm_index_l1[GM_L1_ENTRIES];
+GM_EXPORT_INTERNAL(gm_index_l1);
+
+unsigned long gm_retain_pages = GM_ARENA_PAGES;
+module_param_named(retain_pages, gm_retain_pages, ulong, 0644);
+MODULE_PARM_DESC(retain_pages,
+		 "Free pages the scavenger and shrinker keep instead of returning them (default 512)");
+
+int gm_heap_init(void)
+{
+	spin_lock_init(&gm_heap.lock);
+	gm_heap.free = RB_ROOT;
+	INIT_LIST_HEAD(&gm_heap.arenas);
+	gm_fixalloc_init(&gm_heap.spanalloc, "span", sizeof(struct gm_mspan));
+	gm_fixalloc_init(&gm_heap.arenaalloc, "arena", sizeof(struct gm_arena));
+	gm_fixalloc_init(&gm_heap.tinyalloc, "tiny",
+			 sizeof(struct gm_tiny_block) * (PAGE_SIZE / GM_TINY_BLOCK));
+	return 0;
+}
+
+/* ---- the index: direct-map address -> region -> span per page ---- */
+
+static struct gm_region **gm_index_region_slot(unsigned long p)
+{
+	unsigned long ri = (p - PAGE_OFFSET) >> GM_REGION_SHIFT;
+	struct gm_region **l2 = READ_ONCE(gm_index_l1[ri >> GM_L2_BITS]);
+
+	return l2 ? &l2[ri & (GM_L2_ENTRIES - 1)] : NULL;
+}
+
+struct gm_mspan *gm_span_entry(unsigned long p)
+{
+	unsigned long off = p - PAGE_OFFSET;
+	struct gm_region **slot, *r;
+
+	if (off >= (1UL << (GM_INDEX_BITS + GM_REGION_SHIFT)))
+		return NULL;
+	slot = gm_index_region_slot(p);
+	r = slot ? READ_ONCE(*slot) : NULL;
+	return r ? READ_ONCE(r->spans[(off >> PAGE_SHIFT) & (GM_REGION_PAGES - 1)]) : NULL;
+}
+GM_EXPORT_INTERNAL(gm_span_entry);
+
+bool gm_heap_owns_range(unsigned long p)
+{
+	unsigned long off = p - PAGE_OFFSET;
+	struct gm_region **slot;
+
+	if (off >= (1UL << (GM_INDEX_BITS + GM_REGION_SHIFT)))
+		return false;
+	slot = gm_index_region_slot(p);
+	return slot && READ_ONCE(*slot);
+}
+
+/*
+ * Make sure index pages exist for [base, base + npages pages). Allocates
+ * with @gfp and no lock held; installs under the heap lock.
+ */
+static int gm_index_ensure(unsigned long base, unsigned long npages, gfp_t gfp)
+{
+	unsigned long a, end = base + (npages << PAGE_SHIFT) - 1, flags;
+
+	if (end - PAGE_OFFSET >= (1UL << (GM_INDEX_BITS + GM_REGION_SHIFT))) {
+		pr_warn_once("gomalloc: memory above the first 64 TiB of the direct map is not indexed\n");
+		return -ERANGE;
+	}
+	for (a = base & ~((1UL << GM_REGION_SHIFT) - 1); a <= end;
+	     a += 1UL << GM_REGION_SHIFT) {
+		unsigned long ri = (a - PAGE_OFFSET) >> GM_REGION_SHIFT;
+		struct gm_region ***l1 = &gm_index_l1[ri >> GM_L2_BITS];
+		struct gm_region **l2 = NULL, **slot;
+		struct gm_region *r = NULL;
+
+		if (!READ_ONCE(*l1)) {
+			l2 = (void *)__get_free_pages(gfp | __GFP_ZERO | __GFP_NOWARN,
+						      GM_L2_ORDER);
+			if (!l2)
+				return -ENOMEM;
+		}
+		spin_lock_irqsave(&gm_heap.lock, flags);
+		if (l2 && !*l1) {
+			smp_store_release(l1, l2);
+			gm_heap.meta_pages += 1UL << GM_L2_ORDER;
+			l2 = NULL;
+		}
+		spin_unlock_irqrestore(&gm_heap.lock, flags);
+		if (l2)
+			free_pages((unsigned long)l2, GM_L2_ORDER);
+
+		slot = gm_index_region_slot(a);
+		if (READ_ONCE(*slot))
+			continue;
+		r = (void *)get_zeroed_page(gfp | __GFP_NOWARN);
+		if (!r)
+			return -ENOMEM;
+		spin_lock_irqsave(&gm_heap.lock, flags);
+		if (!*slot) {
+			smp_store_release(slot, r);
+			gm_heap.meta_pages++;
+			r = NULL;
+		}
+		spin_unlock_irqrestore(&gm_heap.lock, flags);
+		if (r)
+			free_page((unsigned long)r);
+	}
+	return 0;
+}
+
+/* Point the index entries of pages [base, base + npages) at @s. */
+void gm_heap_set_spans(struct gm_mspan *s, unsigned long base, unsigned int npages)
+{
+	unsigned long a;
+
+	for (a = base; a < base + ((unsigned long)npages << PAGE_SHIFT); a += PAGE_SIZE) {
+		struct gm_region *r = READ_ONCE(*gm_index_region_slot(a));
+
+		WRITE_ONCE(r->spans[((a - PAGE_OFFSET) >> PAGE_SHIFT) &
+				    (GM_REGION_PAGES - 1)], s);
+	}
+}
+GM_EXPORT_INTERNAL(gm_heap_set_spans);
+
+/* ---- the free tree, ordered by (npages, base): best fit, lowest address ---- */
+
+static bool gm_free_less(struct gm_mspan *a, struct gm_mspan *b)
+{
+	return a->npages < b->npages || (a->npages == b->npages && a->base < b->base);
+}
+
+static void gm_free_insert(struct gm_mspan *s)
+{
+	struct rb_node **link = &gm_heap.free.rb_node, *parent = NULL;
+
+	while (*link) {
+		parent = *link;
+		if (gm_free_less(s, rb_entry(parent, struct gm_mspan, rb)))
+			link = &parent->rb_left;
+		else
+			link = &parent->rb_right;
+	}
+	rb_link_node(&s->rb, parent, link);
+	rb_insert_color(&s->rb, &gm_heap.free);
+}
+
+/* The smallest free run of at least @npages pages. */
+static struct gm_mspan *gm_free_find(unsigned int npages)
+{
+	struct rb_node *n = gm_heap.free.rb_node;
+	struct gm_mspan *best = NULL;
+
+	while (n) {
+		struct gm_mspan *s = rb_entry(n, struct gm_mspan, rb);
+
+		if (s->npages >= npages) {
+			best = s;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	return best;
+}
+
+/* Record @s as a free run: boundary index entries, tree, counters. */
+static void gm_free_add(struct gm_mspan *s)
+{
+	WRITE_ONCE(s->state, GM_SPAN_FREE);
+	gm_heap_set_spans(s, s->base, 1);
+	gm_heap_set_spans(s, gm_span_end(s) - PAGE_SIZE, 1);
+	gm_free_insert(s);
+	gm_heap.pages_free += s->npages;
+}
+
+static void gm_free_remove(struct gm_mspan *s)
+{
+	rb_erase(&s->rb, &gm_heap.free);
+	gm_heap.pages_free -= s->npages;
+}
+
+/*
+ * Take @npages pages from the best-fitting free run. @spare is a blank
+ * descriptor used if the run must be split. Returns the span (state DEAD,
+ * index not yet pointing at it), or NULL if no run is big enough.
+ */
+struct gm_mspan *gm_heap_alloc_run_locked(unsigned int npages, struct gm_mspan *spare)
+{
+	struct gm_mspan *f = gm_free_find(npages);
+
+	lockdep_assert_held(&gm_heap.lock);
+	if (!f)
+		return NULL;
+	gm_free_remove(f);
+	WRITE_ONCE(f->state, GM_SPAN_DEAD);
+	if (f->npages == npages)
+		return f;
+	spare->base = f->base;
+	spare->npages = npages;
+	spare->arena = f->arena;
+	f->base += (unsigned long)npages << PAGE_SHIFT;
+	f->npages -= npages;
+	gm_free_add(f);
+	return spare;
+}
+GM_EXPORT_INTERNAL(gm_heap_alloc_run_locked);
+
+/* Give a run back, merging it with free neighbours in the same arena. */
+void gm_heap_free_run_locked(struct gm_mspan *s)
+{
+	struct gm_arena *a = s->arena;
+	struct gm_mspan *n;
+
+	lockdep_assert_held(&gm_heap.lock);
+	if (s->base > a->base) {
+		n = gm_span_entry(s->base - PAGE_SIZE);
+		if (n && n->state == GM_SPAN_FREE && gm_span_end(n) == s->base &&
+		    n->arena == a) {
+			gm_free_remove(n);
+			s->base = n->base;
+			s->npages += n->npages;
+			WRITE_ONCE(n->state, GM_SPAN_DEAD);
+			gm_fixalloc_free(&gm_heap.spanalloc, n);
+		}
+	}
+	if (gm_span_end(s) < a->base + ((unsigned long)a->npages << PAGE_SHIFT)) {
+		n = gm_span_entry(gm_span_end(s));
+		if (n && n->state == GM_SPAN_FREE && n->base == gm_span_end(s) &&
+		    n->arena == a) {
+			gm_free_remove(n);
+			s->npages += n->npages;
+			WRITE_ONCE(n->state, GM_SPAN_DEAD);
+			gm_fixalloc_free(&gm_heap.spanalloc, n);
+		}
+	}
+	gm_free_add(s);
+}
+GM_EXPORT_INTERNAL(gm_heap_free_run_locked);
+
+/*
+ * Grow the heap by one arena big enough for @npages: GM_ARENA_ORDER when the
+ * buddy allocator has it, else smaller orders down to what @npages needs.
+ */
+static int gm_heap_grow(unsigned int npages, gfp_t gfp)
+{
+	unsigned int need = get_order((unsigned long)npages << PAGE_SHIFT);
+	unsigned int order = max_t(unsigned int, need, GM_ARENA_ORDER);
+	gfp_t base_gfp = (gfp & ~(__GFP_ZERO | __GFP_COMP)) | __GFP_NOWARN;
+	struct gm_arena *a;
+	struct gm_mspan *s;
+	struct page *page = NULL;
+	unsigned long flags;
+
+	if (need > GM_MAX_ORDER)
+		return -E2BIG;
+	a = gm_fixalloc_alloc(&gm_heap.arenaalloc, gfp);
+	s = gm_fixalloc_alloc(&gm_heap.spanalloc, gfp);
+	if (!a || !s)
+		goto nomem;
+	for (; !page; order--) {
+		gfp_t g = base_gfp;
+
+		if (order > need)	/* opportunistic: no hard reclaim for big arenas */
+			g |= __GFP_NORETRY;
+		else if (!(gfp & __GFP_NOWARN))
+			g &= ~__GFP_NOWARN;
+		page = alloc_pages(g, order);
+		if (page || order == need)
+			break;
+	}
+	if (!page)
+		goto nomem;
+	a->page = page;
+	a->order = order;
+	a->npages = 1U << order;
+	a->base = (unsigned long)page_address(page);
+	if (gm_index_ensure(a->base, a->npages, gfp)) {
+		__free_pages(page, order);
+		goto nomem;
+	}
+	s->base = a->base;
+	s->npages = a->npages;
+	s->arena = a;
+	spin_lock_irqsave(&gm_heap.lock, flags);
+	list_add_tail(&a->list, &gm_heap.arenas);
+	gm_heap.narenas++;
+	gm_heap.pages_held += a->npages;
+	gm_free_add(s);
+	spin_unlock_irqrestore(&gm_heap.lock, flags);
+	return 0;
+nomem:
+	if (a)
+		gm_fixalloc_free(&gm_heap.arenaalloc, a);
+	if (s)
+		gm_fixalloc_free(&gm_heap.spanalloc, s);
+	spin_lock_irqsave(&gm_heap.lock, flags);
+	gm_heap.grow_failures++;
+	spin_unlock_irqrestore(&gm_heap.lock, flags);
+	return -ENOMEM;
+}
+
+/*
+ * A span of @npages pages (state DEAD: the caller initialises it, then
+ * gm_heap_publish()es it). Small runs come from this CPU's pageCache.
+ */
+struct gm_mspan *gm_heap_alloc(unsigned int npages, gfp_t gfp)
+{
+	struct gm_mspan *spare, *s;
+	unsigned long flags, base;
+	int tries;
+
+	spare = gm_fixalloc_alloc(&gm_heap.spanalloc, gfp);
+	if (!spare)
+		return NULL;
+	if (npages < GM_PCACHE_MAX_RUN) {
+		base = gm_pagecache_alloc(npages, gfp);
+		if (base) {
+			spare->base = base;
+			spare->npages = npages;
+			spare->arena = gm_span_entry(base)->arena;
+			return spare;
+		}
+	}
+	for (tries = 0; tries < 4; tries++) {
+		spin_lock_irqsave(&gm_heap.lock, flags);
+		s = gm_heap_alloc_run_locked(npages, spare);
+		spin_unlock_irqrestore(&gm_heap.lock, flags);
+		if (s) {
+			if (s != spare)
+				gm_fixalloc_free(&gm_heap.spanalloc, spare);
+			return s;
+		}
+		if (gm_heap_grow(npages, gfp))
+			break;
+	}
+	gm_fixalloc_free(&gm_heap.spanalloc, spare);
+	return NULL;
+}
+GM_EXPORT_INTERNAL(gm_heap_alloc);
+
+/* Point the index at a span the caller has initialised, then make it live. */
+void gm_heap_publish(struct gm_mspan *s, enum gm_span_state state)
+{
+	gm_heap_set_spans(s, s->base, s->npages);
+	smp_wmb();	/* fields before state, for lock-free gm_span_of() */
+	WRITE_ONCE(s->state, state);
+}
+GM_EXPORT_INTERNAL(gm_heap_publish);
+
+/* Return a span's pages to the free tree. */
+void gm_heap_free(struct gm_mspan *s)
+{
+	unsigned long flags;
+
+	WRITE_ONCE(s->state, GM_SPAN_DEAD);
+	s->spanclass = 0;
+	spin_lock_irqsave(&gm_heap.lock, flags);
+	gm_heap_free_run_locked(s);
+	spin_unlock_irqrestore(&gm_heap.lock, flags);
+}
+GM_EXPORT_INTERNAL(gm_heap_free);
+
+/*
+ * Return wholly free arenas to the buddy allocator while more than
+ * @keep_pages pages would remain held. Returns the pages released.
+ */
+unsigned long gm_heap_release(unsigned long keep_pages)
+{
+	struct gm_arena *a, *n;
+	unsigned long flags, released = 0;
+	LIST_HEAD(gone);
+
+	spin_lock_irqsave(&gm_heap.lock, flags);
+	list_for_each_entry_safe(a, n, &gm_heap.arenas, list) {
+		struct gm_mspan *s = gm_span_entry(a->base);
+
+		if (gm_heap.pages_held < keep_pages + a->npages)
+			continue;
+		if (!s || s->state != GM_SPAN_FREE || s->base != a->base ||
+		    s->npages != a->npages)
+			continue;
+		gm_free_remove(s);
+		WRITE_ONCE(s->state, GM_SPAN_DEAD);
+		gm_heap_set_spans(NULL, a->base, a->npages);
+		gm_fixalloc_free(&gm_heap.spanalloc, s);
+		list_move(&a->list, &gone);
+		gm_heap.pages_held -= a->npages;
+		gm_heap.narenas--;
+		gm_heap.arenas_released++;
+		released += a->npages;
+	}
+	spin_unlock_irqrestore(&gm_heap.lock, flags);
+	list_for_each_entry_safe(a, n, &gone, list) {
+		__free_pages(a->page, a->order);
+		gm_fixalloc_free(&gm_heap.arenaalloc, a);
+	}
+	return released;
+}
+GM_EXPORT_INTERNAL(gm_heap_release);
+
+/* ---- large objects: a span each, page-aligned ---- */
+
+void *gm_large_alloc(size_t size, gfp_t gfp)
+{
+	unsigned int npages = DIV_ROUND_UP(size, PAGE_SIZE);
+	struct gm_mspan *s = gm_heap_alloc(npages, gfp);
+	unsigned long flags;
+
+	if (!s)
+		return NULL;
+	s->spanclass = 0;
+	s->elemsize = 0;
+	s->nelems = 1;
+	spin_lock_irqsave(&gm_heap.lock, flags);
+	gm_heap.large_inuse++;
+	gm_heap.large_pages += npages;
+	spin_unlock_irqrestore(&gm_heap.lock, flags);
+	if (want_init_on_alloc(gfp))
+		memset((void *)s->base, 0, (size_t)npages << PAGE_SHIFT);
+	gm_heap_publish(s, GM_SPAN_LARGE);
+	return (void *)s->base;
+}
+
+/* The caller checked that the pointer is the span's base. */
+void gm_large_free(struct gm_mspan *s)
+{
+	unsigned long flags;
+
+	/* Claim the span: of two racing frees, only one gets LARGE. */
+	if (cmpxchg(&s->state, GM_SPAN_LARGE, GM_SPAN_DEAD) != GM_SPAN_LARGE) {
+		gm_report_free((void *)s->base, "large object freed twice", true,
+			       _RET_IP_);
+		return;
+	}
+	if (want_init_on_free())
+		memset((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
+	spin_lock_irqsave(&gm_heap.lock, flags);
+	gm_heap.large_inuse--;
+	gm_heap.large_pages -= s->npages;
+	spin_unlock_irqrestore(&gm_heap.lock, flags);
+	gm_heap_free(s);
+}
+
+/*
+ * Unload: every wholly free arena goes back; arenas that still hold live
+ * objects are left allocated (never given back under a user's object).
+ */
+void gm_heap_exit(void)
+{
+	unsigned long i, j, left;
+
+	gm_heap_release(0);
+	left = gm_heap.pages_held;
+	if (left)
+		pr_err("gomalloc: %lu page(s) in %lu arena(s) still hold live objects; leaking them\n",
+		       left, gm_heap.narenas);
+	for (i = 0; i < GM_L1_ENTRIES; i++) {
+		struct gm_region **l2 = gm_index_l1[i];
+
+		if (!l2)
+			continue;
+		for (j = 0; j < GM_L2_ENTRIES; j++)
+			if (l2[j])
+				free_page((unsigned long)l2[j]);
+		free_pages((unsigned long)l2, GM_L2_ORDER);
+		gm_index_l1[i] = NULL;
+	}
+	gm_heap.meta_pages = 0;
+	gm_fixalloc_destroy(&gm_heap.spanalloc);
+	gm_fixalloc_destroy(&gm_heap.arenaalloc);
+	gm_fixalloc_destroy(&gm_heap.tinyalloc);
+}

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pageCache (Go's mpagecache.go): per CPU, a 64-page block taken from the
+ * heap and a 64-bit bitmap of its free pages, so spans under 16 pages are
+ * cut without the heap lock. Flushed on CPU offline, reclaim and unload.
+ *
+ * Locking: each pagecache's lock (irqsave) is almost always taken by its own
+ * CPU; a flush from elsewhere takes it too. Order: pagecache.lock ->
+ * mheap.lock -> fixalloc.lock.
+ */
+#include <linux/bitops.h>
+#include <linux/percpu.h>
+#include "gm_internal.h"
+#include "mheap.h"
+#include "mpagecache.h"
+
+static DEFINE_PER_CPU(struct gm_pagecache, gm_pcache);
+
+int gm_pagecache_init(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		spin_lock_init(&per_cpu_ptr(&gm_pcache, cpu)->lock);
+	return 0;
+}
+
+/* allocN's search: first index of @npages consecutive set bits, or -1. */
+int gm_pagecache_find_run(u64 cache, unsigned int npages)
+{
+	u64 x = cache;
+	unsigned int i;
+
+	if (!npages || npages > GM_PCACHE_PAGES)
+		return -1;
+	for (i = 1; i < npages && x; i++)
+		x &= cache >> i;
+	return x ? __ffs64(x) : -1;
+}
+GM_EXPORT_INTERNAL(gm_pagecache_find_run);
+
+static unsigned long gm_pagecache_cut(struct gm_pagecache *pc, unsigned int npages)
+{
+	int i;
+	u64 mask;
+
+	lockdep_assert_held(&pc->lock);
+	if (!pc->cache)
+		return 0;
+	i = gm_pagecache_find_run(pc->cache, npages);
+	if (i < 0)
+		return 0;
+	mask = (npages == 64 ? ~0ULL : (1ULL << npages) - 1) << i;
+	pc->cache &= ~mask;
+	pc->hits++;
+	return pc->base + ((unsigned long)i << PAGE_SHIFT);
+}
+
+/*
+ * allocToCache: a fresh 64-page block from the heap, marked GM_SPAN_PCACHE in
+ * the index so the heap never merges its pages while the cache holds them.
+ */
+static struct gm_mspan *gm_pagecache_new_block(gfp_t gfp)
+{
+	struct gm_mspan *b = gm_heap_alloc(GM_PCACHE_PAGES, gfp);
+
+	if (b)
+		gm_heap_publish(b, GM_SPAN_PCACHE);
+	return b;
+}
+
+/*
+ * Pages for a span of @npages (< GM_PCACHE_MAX_RUN) from this CPU's cache,
+ * or 0: the caller then goes to the heap. Refills only an empty cache, as
+ * Go does, so a refill never has free pages to flush.
+ */
+unsigned long gm_pagecache_alloc(unsigned int npages, gfp_t gfp)
+{
+	struct gm_pagecache *pc = raw_cpu_ptr(&gm_pcache);
+	struct gm_mspan *b, *old = NULL;
+	unsigned long flags, base;
+
+	spin_lock_irqsave(&pc->lock, flags);
+	base = gm_pagecache_cut(pc, npages);
+	if (base || pc->cache) {
+		spin_unlock_irqrestore(&pc->lock, flags);
+		return base;
+	}
+	spin_unlock_irqrestore(&pc->lock, flags);
+
+	b = gm_pagecache_new_block(gfp);
+	if (!b)
+		return 0;
+	spin_lock_irqsave(&pc->lock, flags);
+	if (!pc->cache) {
+		/* Every page of the old block now belongs to a span. */
+		old = pc->block;
+		pc->block = b;
+		pc->base = b->base;
+		pc->cache = ~0ULL;
+		pc->refills++;
+		b = NULL;
+	}
+	base = gm_pagecache_cut(pc, npages);
+	spin_unlock_irqrestore(&pc->lock, flags);
+	if (old)
+		gm_fixalloc_free(&gm_heap.spanalloc, old);
+	if (b)
+		gm_heap_free(b);	/* lost a race with another refill */
+	return base;
+}
+GM_EXPORT_INTERNAL(gm_pagecache_alloc);
+
+/* flush: give the free pages of @cpu's block back to the heap. */
+void gm_pagecache_flush(unsigned int cpu)
+{
+	struct gm_pagecache *pc = per_cpu_ptr(&gm_pcache, cpu);
+	struct gm_mspan *s;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pc->lock, flags);
+	if (pc->cache == ~0ULL) {
+		/* Untouched block: back whole, with its own descriptor. */
+		gm_heap_free(pc->block);
+		pc->block = NULL;
+		pc->cache = 0;
+	}
+	while (pc->cache) {
+		unsigned int start = __ffs64(pc->cache), len;
+		u64 rest = ~(pc->cache >> start);
+
+		len = rest ? __ffs64(rest) : 64 - start;
+		s = gm_fixalloc_alloc(&gm_heap.spanalloc, GFP_ATOMIC | __GFP_NOWARN);
+		if (!s)
+			break;	/* kept for a later flush; nothing is lost */
+		s->base = pc->base + ((unsigned long)start << PAGE_SHIFT);
+		s->npages = len;
+		s->arena = pc->block->arena;
+		pc->cache &= ~((len == 64 ? ~0ULL : (1ULL << len) - 1) << start);
+		gm_heap_free(s);
+	}
+	if (!pc->cache && pc->block) {
+		/* Index entries inside freed runs may still name it: keep it valid. */
+		WRITE_ONCE(pc->block->state, GM_SPAN_DEAD);
+		gm_fixalloc_free(&gm_heap.spanalloc, pc->block);
+		pc->block = NULL;
+	}
+	if (!pc->cache)
+		pc->base = 0;
+	pc->flushes++;
+	spin_unlock_irqrestore(&pc->lock, flags);
+}
+GM_EXPORT_INTERNAL(gm_pagecache_flush);
+
+void gm_pagecache_flush_all(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		gm_pagecache_flush(cpu);
+}
+
+unsigned long gm_pagecache_free_pages(void)
+{
+	unsigned long n = 0;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += hweight64(READ_ONCE(per_cpu_ptr(&gm_pcache, cpu)->cache));
+	return n;
+}
+
+void gm_pagecache_exit(void)
+{
+	gm_pagecache_flush_all();
+}

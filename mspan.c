@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mspan: object bookkeeping inside one span: allocBits and the allocCache
+ * window, frees recorded by non-owners, and sweeping, which applies them.
+ */
+#include <linux/bitmap.h>
+#include <linux/mm.h>
+#include <linux/string.h>
+#include "gm_internal.h"
+#include "mcentral.h"
+#include "mspan.h"
+
+/* Turn a span fresh from the heap into an empty span of class @spc. */
+void gm_span_init_small(struct gm_mspan *s, unsigned int spc)
+{
+	unsigned int sc = spc == GM_TINY_SPC ? 2 : spc;	/* class 2 is 16 bytes */
+
+	s->spanclass = spc;
+	s->elemsize = gm_class_to_size[sc];
+	s->divmul = gm_class_to_divmul[sc];
+	s->nelems = (s->npages << PAGE_SHIFT) / s->elemsize;
+	s->freeindex = 0;
+	s->alloc_count = 0;
+	s->alloc_cache = 0;
+	s->sweepgen = GM_SG_SWEPT;
+	s->list = GM_LIST_NONE;
+	bitmap_zero(s->alloc_bits, GM_MAX_OBJS_PER_SPAN);
+	bitmap_zero(s->free_bits, GM_MAX_OBJS_PER_SPAN);
+	atomic_set(&s->npending, 0);
+}
+GM_EXPORT_INTERNAL(gm_span_init_small);
+
+/* Load the allocCache window that starts at freeindex. */
+static void gm_span_load_cache(struct gm_mspan *s)
+{
+	unsigned int fi = s->freeindex, end = min_t(unsigned int, s->nelems,
+						     (fi & ~63U) + 64);
+	u64 word = ~(u64)s->alloc_bits[fi / BITS_PER_LONG];
+
+	word >>= fi & 63;
+	if (end - fi < 64)
+		word &= (1ULL << (end - fi)) - 1;
+	s->alloc_cache = word;
+}
+
+/* Start allocating from slot 0 again: a span being (re)cached. */
+void gm_span_reset_cache(struct gm_mspan *s)
+{
+	s->freeindex = 0;
+	s->alloc_cache = 0;
+	if (s->nelems)
+		gm_span_load_cache(s);
+}
+GM_EXPORT_INTERNAL(gm_span_reset_cache);
+
+/*
+ * nextFreeIndex: when the window is used up, find the next free slot at or
+ * after freeindex and load the window there. NULL if the span is full.
+ */
+void *gm_span_next_free(struct gm_mspan *s)
+{
+	void *p = gm_span_next_free_fast(s);
+	unsigned int idx;
+
+	if (p)
+		return p;
+	if (s->freeindex >= s->nelems)
+		return NULL;
+	idx = find_next_zero_bit(s->alloc_bits, s->nelems, s->freeindex);
+	if (idx >= s->nelems) {
+		s->freeindex = s->nelems;
+		return NULL;
+	}
+	s->freeindex = idx;
+	gm_span_load_cache(s);
+	return gm_span_next_free_fast(s);
+}
+GM_EXPORT_INTERNAL(gm_span_next_free);
+
+/*
+ * Sweep: apply the frees other CPUs recorded in free_bits. Only the span's
+ * owner (its mcache, or whoever holds its mcentral's lock while it is on a
+ * list) may sweep; sweepgen says which state it is in. Returns the number of
+ * objects freed.
+ */
+unsigned int gm_span_sweep(struct gm_mspan *s)
+{
+	unsigned int w, n = 0, taken = 0;
+	unsigned long f, stray;
+
+	for (w = 0; w < BITS_TO_LONGS(s->nelems); w++) {
+		if (!READ_ONCE(s->free_bits[w]))
+			continue;
+		f = xchg(&s->free_bits[w], 0);
+		taken += hweight_long(f);
+		/* Only a racing double free leaves a bit on a free slot. */
+		stray = f & ~s->alloc_bits[w];
+		if (unlikely(stray)) {
+			atomic_long_add(hweight_long(stray), &gm_errors.double_frees);
+			f &= ~stray;
+		}
+		s->alloc_bits[w] &= ~f;
+		n += hweight_long(f);
+	}
+	if (taken) {
+		s->alloc_count -= n;
+		atomic_sub(taken, &s->npending);
+	}
+	return n;
+}
+GM_EXPORT_INTERNAL(gm_span_sweep);
+
+unsigned int gm_span_pending(struct gm_mspan *s)
+{
+	return max(atomic_read(&s->npending), 0);
+}
+
+/*
+ * A free by a non-owner: record it on the side; the owner's alloc_bits are
+ * only read here. The free that makes npending 1 goes through the mcentral
+ * (under its lock), which makes a listed span findable again; the others
+ * only set their bit. Nothing touches @s after its bit is set, except under
+ * the mcentral lock, so the span cannot be released under our feet.
+ */
+bool gm_span_free_remote(struct gm_mspan *s, unsigned int idx, const void *p,
+			 unsigned long ip)
+{
+	bool dbl;
+
+	if (!test_bit(idx, s->alloc_bits)) {
+		gm_report_free(p, "object is not allocated (double free?)", true, ip);
+		return false;
+	}
+	if (want_init_on_free())
+		memset((void *)p, 0, s->elemsize);
+	if (atomic_inc_return(&s->npending) == 1)
+		dbl = gm_mcentral_pending_free(s, idx);
+	else
+		dbl = test_and_set_bit(idx, s->free_bits);
+	if (unlikely(dbl)) {
+		atomic_dec(&s->npending);
+		gm_report_free(p, "object freed twice", true, ip);
+		return false;
+	}
+	return true;
+}

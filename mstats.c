@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/gomalloc: heap figures, object counts and the per-class table, summed
+ * from the heap, the mcentrals and every CPU's mcaches (exact when quiet).
+ */
+#include <linux/percpu.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include "gm_internal.h"
+#include "mcache.h"
+#include "mcentral.h"
+#include "mheap.h"
+#include "mpagecache.h"
+#include "mscavenge.h"
+
+#define GM_STATS_VERSION	1
+
+struct gm_class_sum {
+	unsigned long nmalloc, nfree, cached;
+};
+
+static void gm_stats_sum(struct gm_class_sum *sum, unsigned long *tiny)
+{
+	unsigned int cpu, ctx, spc;
+
+	memset(sum, 0, sizeof(*sum) * GM_NUM_SPAN_CLASSES);
+	memset(tiny, 0, sizeof(*tiny) * 4);
+	for_each_possible_cpu(cpu)
+		for (ctx = 0; ctx < GM_NR_CTX; ctx++) {
+			struct gm_mcache *c = per_cpu(gm_mcaches, cpu)[ctx];
+
+			if (!c)
+				continue;
+			for (spc = 1; spc < GM_NUM_SPAN_CLASSES; spc++) {
+				struct gm_mspan *s = READ_ONCE(c->alloc[spc]);
+
+				sum[spc].nmalloc += READ_ONCE(c->stats[spc].nmalloc);
+				sum[spc].nfree += READ_ONCE(c->stats[spc].nfree);
+				if (s != &gm_empty_span)
+					sum[spc].cached += READ_ONCE(s->nelems) -
+							   READ_ONCE(s->alloc_count);
+			}
+			tiny[0] += READ_ONCE(c->tiny_allocs);
+			tiny[1] += READ_ONCE(c->tiny_frees);
+			tiny[2] += READ_ONCE(c->tiny_bytes_alloc);
+			tiny[3] += READ_ONCE(c->tiny_bytes_free);
+		}
+}
+
+/* Live objects and their usable bytes, tiny objects counted one by one. */
+void gm_stats_objects(long *objects, long *bytes, long *tiny_objects)
+{
+	struct gm_class_sum *sum;
+	unsigned long tiny[4], flags, large, large_pages;
+	unsigned int spc;
+
+	sum = kcalloc(GM_NUM_SPAN_CLASSES, sizeof(*sum), GFP_KERNEL);
+	if (!sum) {
+		*objects = *bytes = *tiny_objects = -1;
+		return;
+	}
+	gm_stats_sum(sum, tiny);
+	spin_lock_irqsave(&gm_heap.lock, flags);
+	large = gm_heap.large_inuse;
+	large_pages = gm_heap.large_pages;
+	spin_unlock_irqrestore(&gm_heap.lock, flags);
+	*objects = large + tiny[0] - tiny[1];
+	*bytes = (large_pages << PAGE_SHIFT) + tiny[2] - tiny[3];
+	*tiny_objects = tiny[0] - tiny[1];
+	for (spc = 1; spc < GM_NUM_SIZE_CLASSES; spc++) {
+		*objects += sum[spc].nmalloc - sum[spc].nfree;
+		*bytes += (sum[spc].nmalloc - sum[spc].nfree) * gm_class_to_size[spc];
+	}
+	kfree(sum);
+}
+GM_EXPORT_INTERNAL(gm_stats_objects);
+
+static int gm_stats_show(struct seq_file *m, void *v)
+{
+	struct gm_class_sum *sum;
+	unsigned long tiny[4], flags;
+	struct {
+		unsigned long pages_held, pages_free, narenas, arenas_released;
+		unsigned long grow_failures, large_inuse, large_pages, meta_pages;
+	} h;
+	long objects = 0, bytes = 0;
+	unsigned int spc;
+
+	sum = kcalloc(GM_NUM_SPAN_CLASSES, sizeof(*sum), GFP_KERNEL);
+	if (!sum)
+		return -ENOMEM;
+	gm_stats_sum(sum, tiny);
+	spin_lock_irqsave(&gm_heap.lock, flags);
+	h.pages_held = gm_heap.pages_held;
+	h.pages_free = gm_heap.pages_free;
+	h.narenas = gm_heap.narenas;
+	h.arenas_released = gm_heap.arenas_released;
+	h.grow_failures = gm_heap.grow_failures;
+	h.large_inuse = gm_heap.large_inuse;
+	h.large_pages = gm_heap.large_pages;
+	h.meta_pages = gm_heap.meta_pages;
+	spin_unlock_irqrestore(&gm_heap.lock, flags);
+
+	objects = h.large_inuse + tiny[0] - tiny[1];
+	bytes = (h.large_pages << PAGE_SHIFT) + tiny[2] - tiny[3];
+	for (spc = 1; spc < GM_NUM_SIZE_CLASSES; spc++) {
+		objects += sum[spc].nmalloc - sum[spc].nfree;
+		bytes += (sum[spc].nmalloc - sum[spc].nfree) * gm_class_to_size[spc];
+	}
+
+	seq_printf(m, "gomalloc statistics version %d\n", GM_STATS_VERSION);
+	seq_printf(m, "pages_held: %lu\n", h.pages_held);
+	seq_printf(m, "pages_free: %lu\n", h.pages_free + gm_pagecache_free_pages());
+	seq_printf(m, "pages_pagecache: %lu\n", gm_pagecache_free_pages());
+	seq_printf(m, "arenas: %lu\n", h.narenas);
+	seq_printf(m, "arenas_released: %lu\n", h.arenas_released);
+	seq_printf(m, "pages_scavenged: %lu\n", gm_scavenged());
+	seq_printf(m, "retain_pages: %lu\n", READ_ONCE(gm_retain_pages));
+	seq_printf(m, "grow_failures: %lu\n", h.grow_failures);
+	seq_printf(m, "large_objects_inuse: %lu\n", h.large_inuse);
+	seq_printf(m, "large_pages_inuse: %lu\n", h.large_pages);
+	seq_printf(m, "fixalloc_bytes: %zu\n",
+		   gm_fixalloc_bytes(&gm_heap.spanalloc) +
+		   gm_fixalloc_bytes(&gm_heap.arenaalloc) +
+		   gm_fixalloc_bytes(&gm_heap.cachealloc) +
+		   gm_fixalloc_bytes(&gm_heap.tinyalloc));
+	seq_printf(m, "index_pages: %lu\n", h.meta_pages);
+	seq_printf(m, "objects_inuse: %ld\n", objects);
+	seq_printf(m, "bytes_inuse: %ld\n", bytes);
+	seq_printf(m, "tiny_objects_inuse: %lu\n", tiny[0] - tiny[1]);
+	seq_printf(m, "tiny_blocks_inuse: %lu\n",
+		   sum[GM_TINY_SPC].nmalloc - sum[GM_TINY_SPC].nfree);
+	seq_printf(m, "invalid_frees: %ld\n", atomic_long_read(&gm_errors.invalid_frees));
+	seq_printf(m, "double_frees: %ld\n", atomic_long_read(&gm_errors.double_frees));
+	seq_printf(m, "alloc_failures: %ld\n", atomic_long_read(&gm_errors.alloc_failures));
+	seq_printf(m, "bad_sizes: %ld\n", atomic_long_read(&gm_errors.bad_sizes));
+	seq_puts(m, "# class objsize pages_per_span objs_per_span spans inuse cached_percpu allocs frees\n");
+	for (spc = 1; spc < GM_NUM_SPAN_CLASSES; spc++) {
+		unsigned int sc = spc == GM_TINY_SPC ? 2 : spc;
+
+		seq_printf(m, "%s%-3u %6u %2u %4u %6lu %8lu %6lu %10lu %10lu\n",
+			   spc == GM_TINY_SPC ? "t" : "", spc, gm_class_to_size[sc],
+			   gm_class_to_npages[sc], gm_class_to_nobjs[sc],
+			   READ_ONCE(gm_central[spc].nspans),
+			   sum[spc].nmalloc - sum[spc].nfree, sum[spc].cached,
+			   sum[spc].nmalloc, sum[spc].nfree);
+	}
+	kfree(sum);
+	return 0;
+}
+
+static struct proc_dir_entry *gm_proc;
+
+int gm_stats_init(void)
+{
+	gm_proc = proc_create_single("gomalloc", 0444, NULL, gm_stats_show);
+	return gm_proc ? 0 : -ENOMEM;
+}
+
+void gm_stats_exit(void)
+{
+	proc_remove(gm_proc);
+}

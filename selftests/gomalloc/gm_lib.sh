@@ -1,0 +1,39 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for gomalloc's kselftests (sourced). Exit 4 means skip.
+KSFT_SKIP=4
+here=$(dirname "$0")
+
+gm_require() {
+	[ -r /proc/gomalloc ] || { echo "SKIP: gomalloc.ko is not loaded"; exit $KSFT_SKIP; }
+	[ -f "$here/gomalloc_test.ko" ] || { echo "SKIP: gomalloc_test.ko not built"; exit $KSFT_SKIP; }
+}
+
+# gm_stat KEY: a value from /proc/gomalloc
+gm_stat() {
+	sed -n "s/^$1: //p" /proc/gomalloc
+}
+
+# gm_run TEST [params]: load the client module with test=TEST, unload it.
+gm_run() {
+	t=$1
+	shift
+	if ! insmod "$here/gomalloc_test.ko" test="$t" "$@"; then
+		echo "FAIL: test=$t: the client module reported failures"
+		return 1
+	fi
+	rmmod gomalloc_test
+}
+
+# gm_param NAME: an output parameter of the loaded client module
+gm_param() {
+	cat "/sys/module/gomalloc_test/parameters/$1"
+}
+
+gm_expect_eq() {
+	if [ "$2" != "$3" ]; then
+		echo "FAIL: $1: expected $3, got $2"
+		exit 1
+	fi
+	echo "ok: $1 = $2"
+}

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Guest side: runs selftests/gomalloc in kselftest fashion (TAP, per-test
+# timeout from `settings`, exit 4 = skip) with gomalloc.ko loaded. Results
+# go to $GM_RESULT framed as KSFT-BEGIN/KSFT-END.
+label=$1
+dir=/payload/selftests/gomalloc
+timeout=45
+[ -f "$dir/settings" ] && . "$dir/settings"
+tests=$(sed -n 's/^TEST_PROGS[ :+]*=//p' "$dir/Makefile" | tr '\n' ' ')
+
+if ! insmod /payload/gomalloc.ko; then
+	echo "GM-FAIL $label: insmod gomalloc.ko failed" >"$GM_RESULT"
+	exit 1
+fi
+{
+	echo "KSFT-BEGIN $label"
+	echo "TAP version 13"
+	set -- $tests
+	echo "1..$#"
+} >"$GM_RESULT"
+n=0
+for t in $tests; do
+	n=$((n + 1))
+	echo "# selftests: gomalloc: $t" >"$GM_RESULT"
+	(cd "$dir" && timeout -s KILL "$timeout" sh "./$t") >/tmp/ksft.out 2>&1
+	rc=$?
+	sed 's/^/# /' /tmp/ksft.out >"$GM_RESULT"
+	case $rc in
+	0) echo "ok $n selftests: gomalloc: $t" ;;
+	4) echo "ok $n selftests: gomalloc: $t # SKIP" ;;
+	137) echo "not ok $n selftests: gomalloc: $t # TIMEOUT ${timeout}s" ;;
+	*) echo "not ok $n selftests: gomalloc: $t # exit=$rc" ;;
+	esac >"$GM_RESULT"
+done
+echo "KSFT-END" >"$GM_RESULT"
+rmmod gomalloc || echo "GM-FAIL $label: rmmod gomalloc failed" >"$GM_RESULT"

@@ -81,6 +81,7 @@ void *gm_mcache_refill_alloc(unsigned int spc, gfp_t gfp)
 	preempt_enable();
 	return p;
 }
+GM_EXPORT_INTERNAL(gm_mcache_refill_alloc);
 
 /*
  * Free of an object whose span this context's cache does not own, or that
@@ -107,6 +108,7 @@ void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 	gm_this_mcache()->stats[spc].nfree++;
 	preempt_enable();
 }
+GM_EXPORT_INTERNAL(gm_mcache_free_slow);
 
 /* ---- tiny allocator: 1..15-byte objects packed in 16-byte blocks ---- */
 

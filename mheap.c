@@ -26,8 +26,13 @@ GM_EXPORT_INTERNAL(gm_index_l1);
 
 unsigned long gm_retain_pages = GM_ARENA_PAGES;
 module_param_named(retain_pages, gm_retain_pages, ulong, 0644);
+GM_EXPORT_INTERNAL(gm_retain_pages);
 MODULE_PARM_DESC(retain_pages,
-		 "Free pages the scavenger and shrinker keep instead of returning them (default 512)");
+		 "Pages of wholly free arenas kept instead of returned to the system (default 512)");
+
+/* Orders above this count as failed (tests force the high-order fallback). */
+unsigned int gm_grow_max_order = GM_MAX_ORDER;
+GM_EXPORT_INTERNAL(gm_grow_max_order);
 
 int gm_heap_init(void)
 {
@@ -285,7 +290,8 @@ static int gm_heap_grow(unsigned int npages, gfp_t gfp)
 			g |= __GFP_NORETRY;
 		else if (!(gfp & __GFP_NOWARN))
 			g &= ~__GFP_NOWARN;
-		page = alloc_pages(g, order);
+		if (order <= READ_ONCE(gm_grow_max_order))
+			page = alloc_pages(g, order);
 		if (page || order == need)
 			break;
 	}
@@ -382,24 +388,26 @@ void gm_heap_free(struct gm_mspan *s)
 GM_EXPORT_INTERNAL(gm_heap_free);
 
 /*
- * Return wholly free arenas to the buddy allocator while more than
- * @keep_pages pages would remain held. Returns the pages released.
+ * Return wholly free arenas to the buddy allocator, keeping free arenas of
+ * at most @keep_pages pages in all (oldest first). Returns pages released.
  */
 unsigned long gm_heap_release(unsigned long keep_pages)
 {
+	unsigned long flags, released = 0, kept = 0;
 	struct gm_arena *a, *n;
-	unsigned long flags, released = 0;
 	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&gm_heap.lock, flags);
 	list_for_each_entry_safe(a, n, &gm_heap.arenas, list) {
 		struct gm_mspan *s = gm_span_entry(a->base);
 
-		if (gm_heap.pages_held < keep_pages + a->npages)
-			continue;
 		if (!s || s->state != GM_SPAN_FREE || s->base != a->base ||
 		    s->npages != a->npages)
 			continue;
+		if (kept + a->npages <= keep_pages) {
+			kept += a->npages;
+			continue;
+		}
 		gm_free_remove(s);
 		WRITE_ONCE(s->state, GM_SPAN_DEAD);
 		gm_heap_set_spans(NULL, a->base, a->npages);
@@ -441,6 +449,7 @@ void *gm_large_alloc(size_t size, gfp_t gfp)
 	gm_heap_publish(s, GM_SPAN_LARGE);
 	return (void *)s->base;
 }
+GM_EXPORT_INTERNAL(gm_large_alloc);
 
 /* The caller checked that the pointer is the span's base. */
 void gm_large_free(struct gm_mspan *s)
@@ -461,6 +470,7 @@ void gm_large_free(struct gm_mspan *s)
 	spin_unlock_irqrestore(&gm_heap.lock, flags);
 	gm_heap_free(s);
 }
+GM_EXPORT_INTERNAL(gm_large_free);
 
 /*
  * Unload: every wholly free arena goes back; arenas that still hold live

@@ -159,6 +159,7 @@ void gm_pagecache_flush_all(void)
 	for_each_possible_cpu(cpu)
 		gm_pagecache_flush(cpu);
 }
+GM_EXPORT_INTERNAL(gm_pagecache_flush_all);
 
 unsigned long gm_pagecache_free_pages(void)
 {
@@ -169,6 +170,7 @@ unsigned long gm_pagecache_free_pages(void)
 		n += hweight64(READ_ONCE(per_cpu_ptr(&gm_pcache, cpu)->cache));
 	return n;
 }
+GM_EXPORT_INTERNAL(gm_pagecache_free_pages);
 
 void gm_pagecache_exit(void)
 {

@@ -79,6 +79,22 @@ static unsigned long gm_shrink_scan(struct shrinker *sh, struct shrink_control *
 	return n ? n : SHRINK_STOP;
 }
 
+/* Stop the background scavenger (for tests that need a quiet heap). */
+void gm_scavenge_pause(void)
+{
+	cancel_delayed_work_sync(&gm_scavenge_work);
+}
+GM_EXPORT_INTERNAL(gm_scavenge_pause);
+
+void gm_scavenge_resume(void)
+{
+	unsigned int ms = READ_ONCE(gm_scavenge_ms);
+
+	if (ms)
+		schedule_delayed_work(&gm_scavenge_work, msecs_to_jiffies(ms));
+}
+GM_EXPORT_INTERNAL(gm_scavenge_resume);
+
 int gm_scavenge_init(void)
 {
 	gm_shrinker = gm_shrinker_register("gomalloc", gm_shrink_count, gm_shrink_scan);

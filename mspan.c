@@ -144,3 +144,4 @@ bool gm_span_free_remote(struct gm_mspan *s, unsigned int idx, const void *p,
 	}
 	return true;
 }
+GM_EXPORT_INTERNAL(gm_span_free_remote);

@@ -7,11 +7,13 @@
 #   BENCH_BOOTS      boots to run: "default init0" (default), "default", ...
 #                    default = Debian's defaults (init_on_alloc on),
 #                    init0 = booted with init_on_alloc=0
-#   BENCH_SERIAL=1   run the boots one after the other (default: together;
-#                    instruction counts do not depend on it)
+#   BENCH_PARALLEL_BOOTS=1  run the boots at the same time (faster; only
+#                    the contended workloads' counts depend on host timing)
 #   BENCH_GOMALLOC=0 leave gomalloc out (SLUB side only; development)
-#   BENCH_WORKLOADS  default "hot batch cross parallel mem tiny"
+#   BENCH_WORKLOADS  default "mem tiny hot batch cross parallel" (memory first,
+#                    before the other workloads leave free space behind)
 #   BENCH_ARGS       extra gomalloc_bench module parameters, e.g. "reps=1"
+#   BENCH_TINY_SIZES tiny sizes, one fresh gomalloc each (default 1..15)
 #   BENCH_TIMEOUT    seconds per guest (default 420)
 #   BENCH_OUT        results folder (default out/bench)
 set -euo pipefail
@@ -21,7 +23,7 @@ export GOMALLOC_ACCEL=tcg	# plugins need TCG; KVM hangs here anyway
 
 boots=${BENCH_BOOTS:-default init0}
 with_gomalloc=${BENCH_GOMALLOC:-1}
-workloads=${BENCH_WORKLOADS:-hot batch cross parallel mem tiny}
+workloads=${BENCH_WORKLOADS:-mem tiny hot batch cross parallel}
 guest_timeout=${BENCH_TIMEOUT:-420}
 out=${BENCH_OUT:-$GM_TOP/out/bench}
 t_start=$(date +%s)
@@ -74,6 +76,7 @@ cp "$BENCH_DIR/guest/run.sh" "$mod/gomalloc_bench.ko" "$payload/"
 {
 	echo "BENCH_WORKLOADS='$workloads'"
 	echo "BENCH_ARGS='${BENCH_ARGS:-}'"
+	echo "BENCH_TINY_SIZES='${BENCH_TINY_SIZES:-1 2 3 4 5 6 7 8 9 10 11 12 13 14 15}'"
 } >"$payload/params.sh"
 
 boot_one() {
@@ -92,7 +95,7 @@ declare -A names=([default]="default" [init0]="init_on_alloc_0")
 pids=() labels=() failed=0
 for b in $boots; do
 	[ -n "${appends[$b]+x}" ] || gm_die "unknown boot '$b' (default, init0)"
-	if [ "${BENCH_SERIAL:-0}" = 1 ]; then
+	if [ "${BENCH_PARALLEL_BOOTS:-0}" != 1 ]; then
 		boot_one "${names[$b]}" "${appends[$b]}" || failed=1
 	else
 		boot_one "${names[$b]}" "${appends[$b]}" &

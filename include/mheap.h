@@ -57,6 +57,7 @@ struct gm_mheap {
 extern struct gm_mheap gm_heap;
 extern struct gm_region **gm_index_l1[GM_L1_ENTRIES];
 extern unsigned long gm_retain_pages;
+extern unsigned int gm_grow_max_order;
 
 int gm_heap_init(void);
 void gm_heap_exit(void);

@@ -9,5 +9,7 @@ int gm_scavenge_init(void);
 void gm_scavenge_exit(void);
 unsigned long gm_reclaim(bool drain);
 unsigned long gm_scavenged(void);
+void gm_scavenge_pause(void);
+void gm_scavenge_resume(void);
 
 #endif /* _GM_MSCAVENGE_H */

@@ -26,13 +26,13 @@ cp "$out/build-debug/gomalloc_kunit.ko" "$p/"
 gm_stage_kselftest "$out/build-debug" "$p"
 cat >"$p/run.sh" <<'PAYLOAD'
 if insmod gomalloc.ko; then
+	dmesg -c >/dev/null
 	insmod gomalloc_kunit.ko || echo "GM-FAIL insmod gomalloc_kunit.ko failed" >"$GM_RESULT"
-	for d in /sys/kernel/debug/kunit/*/; do
-		[ -f "$d/results" ] || continue
-		echo "KUNIT-BEGIN $(basename "$d")"
-		cat "$d/results"
+	{
+		echo "KUNIT-BEGIN gomalloc_kunit"
+		dmesg | sed 's/^\[[ 0-9.]*\] //'
 		echo "KUNIT-END"
-	done >"$GM_RESULT"
+	} >"$GM_RESULT"
 	rmmod gomalloc_kunit 2>/dev/null
 	rmmod gomalloc || echo "GM-FAIL rmmod gomalloc after KUnit failed" >"$GM_RESULT"
 else

@@ -6,7 +6,8 @@ label=$1
 dir=/payload/selftests/gomalloc
 timeout=45
 [ -f "$dir/settings" ] && . "$dir/settings"
-tests=$(sed -n 's/^TEST_PROGS[ :+]*=//p' "$dir/Makefile" | tr '\n' ' ')
+tests=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$dir/Makefile" |
+	sed -n 's/^TEST_PROGS[ :+]*=//p' | tr '\n\t' '  ')
 
 if ! insmod /payload/gomalloc.ko; then
 	echo "GM-FAIL $label: insmod gomalloc.ko failed" >"$GM_RESULT"

@@ -136,6 +136,11 @@ static int mem_n = 20000;
 module_param(mem_n, int, 0444);
 MODULE_PARM_DESC(mem_n, "objects held live in the mixed memory workload");
 
+static int tiny_sizes[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+static int nr_tiny_sizes = 15;
+module_param_array(tiny_sizes, int, &nr_tiny_sizes, 0444);
+MODULE_PARM_DESC(tiny_sizes, "tiny workload sizes (1..15)");
+
 static int tiny_n = 32768;
 module_param(tiny_n, int, 0444);
 MODULE_PARM_DESC(tiny_n, "objects held live per tiny size");
@@ -326,12 +331,14 @@ gmb_produce_loop(enum gmb_alloc a, struct kmem_cache *kc, size_t size,
 	gmb_mark_start();
 	for (i = 0; i < r->n; i++) {
 		gmb_mark_pause();
+		/* acquire: the consumer is done with the slot it released */
 		while (head - smp_load_acquire(&r->tail) > r->mask)
 			cpu_relax();
 		gmb_mark_resume();
 		p = gmb_get(a, kc, size, GFP_NOWAIT | __GFP_NOWARN);
 		fail += !p;
 		r->slot[head & r->mask] = p;
+		/* release: publish the slot before the new head */
 		smp_store_release(&r->head, ++head);
 	}
 	gmb_mark_end();
@@ -358,10 +365,12 @@ gmb_consume_loop(enum gmb_alloc a, struct kmem_cache *kc, size_t size,
 	gmb_mark_start();
 	for (i = 0; i < r->n; i++) {
 		gmb_mark_pause();
+		/* acquire: pairs with the producer's release of head */
 		while (smp_load_acquire(&r->head) == tail)
 			cpu_relax();
 		gmb_mark_resume();
 		p = r->slot[tail & r->mask];
+		/* release: the slot was read before it is handed back */
 		smp_store_release(&r->tail, ++tail);
 		if (likely(p))
 			gmb_put(a, kc, p);
@@ -629,13 +638,33 @@ static int gmb_batch_thread(void *data)
 	return 0;
 }
 
+/* One batch point: every repetition of every allocator. */
+static void gmb_batch_point(struct gmb_batch_arg *b)
+{
+	int r, a;
+
+	for (r = 0; r < reps; r++) {
+		for (a = 0; a < GA_TINY; a++) {
+			if (!gmb_alloc_on(a))
+				continue;
+			b->a = a;
+			b->rep = r;
+			b->kc = gmb_cache(a, b->size);
+			if (a == GA_CACHE && !b->kc)
+				continue;
+			gmb_run_on(cpu, gmb_batch_thread, b);
+			kmem_cache_destroy(b->kc);
+		}
+	}
+}
+
 static void gmb_run_batch(void)
 {
 	static const char * const names[GO_NR] = {
 		"batch-fifo", "batch-lifo", "batch-shuffled"
 	};
 	struct gmb_batch_arg b = { };
-	int ni, si, o, r, a;
+	int ni, si, o;
 	char *wl;
 
 	for (ni = 0; ni < nr_batch_ns; ni++) {
@@ -653,19 +682,7 @@ static void gmb_run_batch(void)
 			b.wl = wl;
 			for (si = 0; si < nr_batch_sizes; si++) {
 				b.size = batch_sizes[si];
-				for (r = 0; r < reps; r++) {
-					for (a = 0; a < GA_TINY; a++) {
-						if (!gmb_alloc_on(a))
-							continue;
-						b.a = a;
-						b.rep = r;
-						b.kc = gmb_cache(a, b.size);
-						if (a == GA_CACHE && !b.kc)
-							continue;
-						gmb_run_on(cpu, gmb_batch_thread, &b);
-						kmem_cache_destroy(b.kc);
-					}
-				}
+				gmb_batch_point(&b);
 			}
 			kfree(wl);
 		}
@@ -902,20 +919,26 @@ static long gmb_slab_pages(void)
 	return v;
 }
 
-/* gomalloc's "pages_held: N" from /proc/gomalloc, or -1. */
+/*
+ * gomalloc's page counts from /proc/gomalloc: pages_held (whole arenas the
+ * heap took) and pages_held - pages_free (pages in spans, the counterpart
+ * of SLUB's slab pages). -1 when unreadable.
+ */
 static char gmb_procbuf[16384];
 
-static long gmb_gomalloc_pages(void)
+static void gmb_gomalloc_pages(long *held, long *inuse)
 {
+	unsigned long h, fr;
 	struct file *f;
 	loff_t pos = 0;
 	ssize_t got, len = 0;
-	unsigned long v;
-	char *s;
+	char *s, *t;
 
+	*held = -1;
+	*inuse = -1;
 	f = filp_open("/proc/gomalloc", O_RDONLY, 0);
 	if (IS_ERR(f))
-		return -1;
+		return;
 	while (len < (ssize_t)sizeof(gmb_procbuf) - 1) {
 		got = kernel_read(f, gmb_procbuf + len,
 				  sizeof(gmb_procbuf) - 1 - len, &pos);
@@ -926,16 +949,30 @@ static long gmb_gomalloc_pages(void)
 	filp_close(f, NULL);
 	gmb_procbuf[len] = 0;
 	s = strstr(gmb_procbuf, "pages_held:");
-	if (!s || sscanf(s, "pages_held: %lu", &v) != 1)
-		return -1;
-	return v;
+	t = strstr(gmb_procbuf, "pages_free:");
+	if (!s || sscanf(s, "pages_held: %lu", &h) != 1)
+		return;
+	*held = h;
+	if (t && sscanf(t, "pages_free: %lu", &fr) == 1)
+		*inuse = h - fr;
 }
 
-static long gmb_pages(enum gmb_alloc a)
+struct gmb_pages {
+	long pages;	/* pages holding objects: slab pages / gomalloc span pages */
+	long held;	/* gomalloc: pages_held; SLUB: same as pages */
+};
+
+static struct gmb_pages gmb_pages_now(enum gmb_alloc a)
 {
-	if (a == GA_GOMALLOC || a == GA_TINY)
-		return gmb_gomalloc_pages();
-	return gmb_slab_pages();
+	struct gmb_pages p;
+
+	if (a == GA_GOMALLOC || a == GA_TINY) {
+		gmb_gomalloc_pages(&p.held, &p.pages);
+	} else {
+		p.pages = gmb_slab_pages();
+		p.held = p.pages;
+	}
+	return p;
 }
 
 struct gmb_hold_arg {
@@ -947,53 +984,62 @@ struct gmb_hold_arg {
 	const u32 *order;
 	unsigned long n;
 	int rep;
-	long pages;
+	bool free;		/* false: allocate and measure; true: free */
 	u64 req;
 };
 
 static int gmb_hold_thread(void *data)
 {
 	struct gmb_hold_arg *h = data;
+	struct gmb_pages before = { }, after = { };
 	unsigned long flags, fail;
-	long before, after;
+	bool measure = !h->free && h->a != GA_EMPTY;
 	u64 t0, t1;
 	char wl[32];
 
-	before = gmb_pages(h->a);
+	if (measure)
+		before = gmb_pages_now(h->a);
 	preempt_disable();
 	local_irq_save(flags);
 	t0 = ktime_get_ns();
 	fail = gmb_batch(h->a, NULL, h->size, h->szs, h->objs, h->order, h->n,
-			 1, 1, true);
+			 1, h->free ? 2 : 1, true);
 	t1 = ktime_get_ns();
 	local_irq_restore(flags);
 	preempt_enable();
-	snprintf(wl, sizeof(wl), "%s-alloc", h->wl);
+	snprintf(wl, sizeof(wl), "%s-%s", h->wl, h->free ? "free" : "alloc");
 	gmb_report(wl, h->size, h->a, h->n, h->rep, t1 - t0, fail);
-
-	after = gmb_pages(h->a);
-	h->pages = before < 0 || after < 0 ? -1 : after - before;
-
-	preempt_disable();
-	local_irq_save(flags);
-	t0 = ktime_get_ns();
-	gmb_batch(h->a, NULL, h->size, h->szs, h->objs, h->order, h->n, 1, 2,
-		  true);
-	t1 = ktime_get_ns();
-	local_irq_restore(flags);
-	preempt_enable();
-	snprintf(wl, sizeof(wl), "%s-free", h->wl);
-	gmb_report(wl, h->size, h->a, h->n, h->rep, t1 - t0, 0);
+	if (!measure)
+		return 0;
+	after = gmb_pages_now(h->a);
+	pr_info("M wl=%s size=%zu alloc=%s rep=%d n=%lu req=%llu pages=%ld held=%ld\n",
+		h->wl, h->size, gmb_alloc_name[h->a], h->rep, h->n, h->req,
+		before.pages < 0 || after.pages < 0 ? -1 : after.pages - before.pages,
+		before.held < 0 || after.held < 0 ? -1 : after.held - before.held);
 	return 0;
 }
 
-static void gmb_hold(struct gmb_hold_arg *h)
+/*
+ * Hold all repetitions live at once: repetition r allocates on top of the
+ * earlier ones, so its page delta is not helped by space an earlier
+ * repetition freed. Then free them all.
+ */
+static void gmb_hold_reps(struct gmb_hold_arg *h, void **objs)
 {
-	gmb_run_on(cpu, gmb_hold_thread, h);
-	if (h->a != GA_EMPTY)
-		pr_info("M wl=%s size=%zu alloc=%s rep=%d n=%lu req=%llu pages=%ld\n",
-			h->wl, h->size, gmb_alloc_name[h->a], h->rep, h->n,
-			h->req, h->pages);
+	int r;
+
+	for (r = 0; r < reps; r++) {
+		h->rep = r;
+		h->objs = objs + r * h->n;
+		h->free = false;
+		gmb_run_on(cpu, gmb_hold_thread, h);
+	}
+	for (r = 0; r < reps; r++) {
+		h->rep = r;
+		h->objs = objs + r * h->n;
+		h->free = true;
+		gmb_run_on(cpu, gmb_hold_thread, h);
+	}
 }
 
 static void gmb_run_mem(bool mixed, bool tiny)
@@ -1008,14 +1054,13 @@ static void gmb_run_mem(bool mixed, bool tiny)
 	struct gmb_hold_arg h = { };
 	u32 *szs, *order;
 	void **objs;
-	int r, k, s;
+	int k, t;
 
 	szs = kvcalloc(n, sizeof(u32), GFP_KERNEL);
 	order = kvcalloc(n, sizeof(u32), GFP_KERNEL);
-	objs = kvcalloc(n, sizeof(void *), GFP_KERNEL);
+	objs = kvcalloc(n * reps, sizeof(void *), GFP_KERNEL);
 	if (!szs || !order || !objs)
 		goto out;
-	h.objs = objs;
 	h.order = order;
 
 	if (mixed) {
@@ -1026,14 +1071,11 @@ static void gmb_run_mem(bool mixed, bool tiny)
 		gmb_fill_order(order, h.n, GO_FIFO);
 		for (i = 0; i < h.n; i++)
 			h.req += szs[i];
-		for (r = 0; r < reps; r++) {
-			for (k = 0; k < ARRAY_SIZE(mem_allocs); k++) {
-				if (!gmb_alloc_on(mem_allocs[k]))
-					continue;
-				h.a = mem_allocs[k];
-				h.rep = r;
-				gmb_hold(&h);
-			}
+		for (k = 0; k < ARRAY_SIZE(mem_allocs); k++) {
+			if (!gmb_alloc_on(mem_allocs[k]))
+				continue;
+			h.a = mem_allocs[k];
+			gmb_hold_reps(&h, objs);
 		}
 	}
 	if (tiny) {
@@ -1041,17 +1083,14 @@ static void gmb_run_mem(bool mixed, bool tiny)
 		h.n = tiny_n;
 		h.szs = NULL;
 		gmb_fill_order(order, h.n, GO_FIFO);
-		for (s = 1; s <= 15; s++) {
-			h.size = s;
-			h.req = (u64)s * h.n;
-			for (r = 0; r < reps; r++) {
-				for (k = 0; k < ARRAY_SIZE(tiny_allocs); k++) {
-					if (!gmb_alloc_on(tiny_allocs[k]))
-						continue;
-					h.a = tiny_allocs[k];
-					h.rep = r;
-					gmb_hold(&h);
-				}
+		for (t = 0; t < nr_tiny_sizes; t++) {
+			h.size = clamp(tiny_sizes[t], 1, 15);
+			h.req = (u64)h.size * h.n;
+			for (k = 0; k < ARRAY_SIZE(tiny_allocs); k++) {
+				if (!gmb_alloc_on(tiny_allocs[k]))
+					continue;
+				h.a = tiny_allocs[k];
+				gmb_hold_reps(&h, objs);
 			}
 		}
 	}

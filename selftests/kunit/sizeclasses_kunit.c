@@ -4,6 +4,7 @@
 #include <kunit/test.h>
 #include <linux/log2.h>
 #include <asm/page.h>
+#include "gm_kunit.h"
 #include "sizeclasses.h"
 
 /* Report at most this many bad entries per case, so a broken table stays readable. */

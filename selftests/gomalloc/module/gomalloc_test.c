@@ -364,6 +364,7 @@ static struct hrtimer gt_hrtimer;
 static atomic_t gt_irq_runs[2];
 static bool gt_irq_stop;
 static void *gt_irq_objs[2][GT_IRQ_OBJS];
+static size_t gt_irq_sizes[2][GT_IRQ_OBJS];
 
 static void gt_irq_work(unsigned int ctx)
 {
@@ -373,15 +374,17 @@ static void gt_irq_work(unsigned int ctx)
 	for (i = 0; i < GT_IRQ_OBJS; i++) {
 		sz = (i & 3) == 3 ? 1 + (n + i) % GOMALLOC_TINY_MAX : 8 + ((n * 37 + i * 101) % 4000);
 		if (gt_irq_objs[ctx][i]) {
-			GT_CHECK(gt_verify(gt_irq_objs[ctx][i], 8, ctx), "irq object corrupted");
+			GT_CHECK(gt_verify(gt_irq_objs[ctx][i], gt_irq_sizes[ctx][i], ctx),
+				 "irq object corrupted");
 			gofree(gt_irq_objs[ctx][i]);
 		}
 		gt_irq_objs[ctx][i] = (i & 3) == 3 ? gomalloc_tiny(sz, GFP_ATOMIC) :
 						      gomalloc(sz, GFP_ATOMIC);
 		GT_CHECK(gt_irq_objs[ctx][i], "GFP_ATOMIC allocation failed in %s",
 			 ctx ? "hardirq" : "softirq");
+		gt_irq_sizes[ctx][i] = min_t(size_t, sz, 8);
 		if (gt_irq_objs[ctx][i])
-			gt_fill(gt_irq_objs[ctx][i], min_t(size_t, sz, 8), ctx);
+			gt_fill(gt_irq_objs[ctx][i], gt_irq_sizes[ctx][i], ctx);
 	}
 }
 
@@ -458,9 +461,9 @@ static noinline void gt_badinput(void)
 		GT_CHECK(p, "gomalloc(%zu)", sizes[i]);
 		if (!p)
 			continue;
-		gofree(p + 8);		/* interior pointer: nothing freed */
+		gofree(p + 4);		/* interior pointer: nothing freed */
 		expect_invalid++;
-		GT_CHECK(gomalloc_usable_size(p + 8) == 0, "usable_size(interior)");
+		GT_CHECK(gomalloc_usable_size(p + 4) == 0, "usable_size(interior)");
 		gt_fill(p, sizes[i], 9);
 		gofree(p);
 		gofree(p);		/* double free */

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gomalloc_kunit.ko: KUnit suites for gomalloc's internals (exported to this
+ * module only, in the GOMALLOC_INTERNAL namespace, in KUnit builds). This
+ * file registers the suites and holds the page-level ones: fixalloc, mheap,
+ * the arena index, pageCache, large objects.
+ */
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <gomalloc.h>
+#include "gm_internal.h"
+#include "gm_kunit.h"
+#include "mcache.h"
+#include "mcentral.h"
+#include "mheap.h"
+#include "mpagecache.h"
+#include "mscavenge.h"
+
+MODULE_IMPORT_NS(GM_NS_INTERNAL);
+
+static unsigned long gm_kunit_saved_retain;
+
+static unsigned long gm_held(void)
+{
+	return READ_ONCE(gm_heap.pages_held);
+}
+
+/*
+ * Fixture: no scavenger, nothing retained, every cache drained and every
+ * free arena returned: the heap holds only what live objects need (none,
+ * between tests), so layouts below are deterministic.
+ */
+int gm_kunit_quiet_init(struct kunit *test)
+{
+	gm_scavenge_pause();
+	gm_kunit_saved_retain = gm_retain_pages;
+	WRITE_ONCE(gm_retain_pages, 0);
+	gm_reclaim(true);
+	gm_pagecache_flush_all();
+	gm_heap_release(0);
+	KUNIT_ASSERT_EQ_MSG(test, gm_held(), 0UL, "heap not empty: live objects left");
+	return 0;
+}
+
+void gm_kunit_quiet_exit(struct kunit *test)
+{
+	WRITE_ONCE(gm_grow_max_order, GM_MAX_ORDER);
+	gm_reclaim(true);
+	gm_pagecache_flush_all();
+	gm_heap_release(0);
+	KUNIT_EXPECT_EQ_MSG(test, gm_held(), 0UL, "test left pages in the heap");
+	WRITE_ONCE(gm_retain_pages, gm_kunit_saved_retain);
+	gm_scavenge_resume();
+}
+
+/* ---- fixalloc ---- */
+
+static void gm_test_fixalloc_reuse(struct kunit *test)
+{
+	void **objs = kunit_kcalloc(test, 200, sizeof(void *), GFP_KERNEL);
+	unsigned int i, per_chunk = GM_FIXALLOC_CHUNK / 200;
+	struct gm_fixalloc f;
+	void *again;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	gm_fixalloc_init(&f, "test", 197);	/* rounded up to 200 */
+	KUNIT_EXPECT_EQ(test, f.size, (size_t)200);
+	for (i = 0; i < 200; i++) {
+		objs[i] = gm_fixalloc_alloc(&f, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		KUNIT_EXPECT_TRUE(test, !memchr_inv(objs[i], 0, 200));
+		memset(objs[i], 0xa5, 200);
+	}
+	KUNIT_EXPECT_EQ(test, f.nchunks, DIV_ROUND_UP(200UL, per_chunk));
+	KUNIT_EXPECT_EQ(test, gm_fixalloc_bytes(&f), f.nchunks * GM_FIXALLOC_CHUNK);
+	KUNIT_EXPECT_EQ(test, f.inuse, 200UL);
+	gm_fixalloc_free(&f, objs[17]);
+	gm_fixalloc_free(&f, objs[42]);
+	again = gm_fixalloc_alloc(&f, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, again, objs[42]);	/* LIFO */
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(again, 0, 200));	/* zeroed */
+	again = gm_fixalloc_alloc(&f, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, again, objs[17]);
+	KUNIT_EXPECT_EQ(test, f.nchunks, DIV_ROUND_UP(200UL, per_chunk));
+	gm_fixalloc_destroy(&f);
+	KUNIT_EXPECT_EQ(test, gm_fixalloc_bytes(&f), 0UL);
+}
+
+/* ---- mheap ---- */
+
+static struct gm_mspan *gm_test_span(struct kunit *test, unsigned int npages)
+{
+	struct gm_mspan *s = gm_heap_alloc(npages, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, s->npages, npages);
+	s->nelems = 1;
+	gm_heap_publish(s, GM_SPAN_LARGE);
+	return s;
+}
+
+static struct gm_mspan *gm_test_free_run(unsigned long p)
+{
+	struct gm_mspan *s = gm_span_entry(p);
+
+	return s && s->state == GM_SPAN_FREE ? s : NULL;
+}
+
+static void gm_test_heap_coalesce(struct kunit *test)
+{
+	struct gm_mspan *a, *b, *c, *f;
+	unsigned long base;
+
+	a = gm_test_span(test, 16);
+	base = a->base;
+	KUNIT_EXPECT_EQ(test, gm_held(), GM_ARENA_PAGES);
+	KUNIT_EXPECT_EQ(test, gm_heap.narenas, 1UL);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(base, GM_ARENA_PAGES << PAGE_SHIFT));
+	b = gm_test_span(test, 16);
+	c = gm_test_span(test, 16);
+	/* Best fit, lowest address: consecutive runs. */
+	KUNIT_EXPECT_EQ(test, b->base, base + 16 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, c->base, base + 32 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, gm_heap.pages_free, GM_ARENA_PAGES - 48);
+
+	gm_heap_free(b);
+	f = gm_test_free_run(base + 16 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_EXPECT_EQ(test, f->npages, 16U);
+	gm_heap_free(a);		/* merges with b's run */
+	f = gm_test_free_run(base);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_EXPECT_EQ(test, f->npages, 32U);
+	KUNIT_EXPECT_PTR_EQ(test, gm_span_entry(base + 31 * PAGE_SIZE), f);
+	gm_heap_free(c);		/* merges both sides: the whole arena */
+	f = gm_test_free_run(base);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_EXPECT_EQ(test, f->npages, (unsigned int)GM_ARENA_PAGES);
+	KUNIT_EXPECT_EQ(test, gm_heap.pages_free, GM_ARENA_PAGES);
+	/* A wholly free arena goes back; then the index forgets it. */
+	KUNIT_EXPECT_EQ(test, gm_heap_release(0), GM_ARENA_PAGES);
+	KUNIT_EXPECT_EQ(test, gm_held(), 0UL);
+	KUNIT_EXPECT_NULL(test, gm_span_entry(base));
+}
+
+static void gm_test_heap_fragmentation(struct kunit *test)
+{
+	struct gm_mspan *runs[30], *big, *big2;
+	unsigned long base;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(runs); i++)
+		runs[i] = gm_test_span(test, 16);
+	base = runs[0]->base;
+	for (i = 0; i < ARRAY_SIZE(runs); i += 2) {
+		gm_heap_free(runs[i]);
+		runs[i] = NULL;
+	}
+	/* 15 holes of 16 pages: a 32-page run must come from the tail. */
+	big = gm_test_span(test, 32);
+	KUNIT_EXPECT_EQ(test, big->base, base + 480 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, gm_heap.narenas, 1UL);
+	/* No 32-page hole left: a second arena, holes still unused. */
+	big2 = gm_test_span(test, 32);
+	KUNIT_EXPECT_EQ(test, gm_heap.narenas, 2UL);
+	KUNIT_EXPECT_EQ(test, gm_heap.pages_free, 15 * 16 + GM_ARENA_PAGES - 32);
+	/* A 16-page request fills the lowest hole. */
+	runs[0] = gm_test_span(test, 16);
+	KUNIT_EXPECT_EQ(test, runs[0]->base, base);
+	for (i = 0; i < ARRAY_SIZE(runs); i++)
+		if (runs[i])
+			gm_heap_free(runs[i]);
+	gm_heap_free(big);
+	gm_heap_free(big2);
+	KUNIT_EXPECT_EQ(test, gm_heap.pages_free, gm_held());
+	KUNIT_EXPECT_EQ(test, gm_heap_release(0), 2 * GM_ARENA_PAGES);
+}
+
+static void gm_test_heap_fallback(struct kunit *test)
+{
+	struct gm_mspan *s;
+
+	/* Orders above 5 fail: the heap falls back to a 32-page arena. */
+	WRITE_ONCE(gm_grow_max_order, 5);
+	s = gm_test_span(test, 20);
+	KUNIT_EXPECT_EQ(test, gm_held(), 32UL);
+	KUNIT_EXPECT_EQ(test, gm_heap.narenas, 1UL);
+	/* Orders above 3 fail: a 20-page span cannot be served. */
+	WRITE_ONCE(gm_grow_max_order, 3);
+	KUNIT_EXPECT_NULL(test, gm_heap_alloc(20, GFP_KERNEL | __GFP_NOWARN));
+	KUNIT_EXPECT_EQ(test, gm_held(), 32UL);
+	WRITE_ONCE(gm_grow_max_order, GM_MAX_ORDER);
+	gm_heap_free(s);
+	/* The heap works again afterwards. */
+	s = gm_test_span(test, 64);
+	gm_heap_free(s);
+}
+
+/* pages_held equals the pages the arenas really took from the buddy allocator. */
+static void gm_test_heap_pages_held_exact(struct kunit *test)
+{
+	struct gm_mspan *s[5];
+	struct gm_arena *a;
+	unsigned long sum = 0, flags;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(s); i++)
+		s[i] = gm_test_span(test, 100 + 150 * i);
+	spin_lock_irqsave(&gm_heap.lock, flags);
+	list_for_each_entry(a, &gm_heap.arenas, list) {
+		sum += a->npages;
+		KUNIT_EXPECT_EQ(test, a->npages, 1U << a->order);
+		KUNIT_EXPECT_FALSE(test, PageBuddy(a->page));
+		KUNIT_EXPECT_EQ(test, a->base, (unsigned long)page_address(a->page));
+	}
+	spin_unlock_irqrestore(&gm_heap.lock, flags);
+	KUNIT_EXPECT_EQ(test, sum, gm_held());
+	KUNIT_EXPECT_EQ(test, gm_heap.pages_free + 100 + 250 + 400 + 550 + 700, gm_held());
+	for (i = 0; i < ARRAY_SIZE(s); i++)
+		gm_heap_free(s[i]);
+}
+
+/* ---- the arena index ---- */
+
+static void gm_test_span_of(struct kunit *test)
+{
+	char on_stack[32];
+	void *k = kmalloc(64, GFP_KERNEL), *v = vmalloc(PAGE_SIZE);
+	struct gm_mspan *s;
+	void *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	p = gm_large_alloc(100000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	s = gm_span_of(p);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, s->state, (u8)GM_SPAN_LARGE);
+	KUNIT_EXPECT_PTR_EQ(test, gm_span_of(p + 5000), s);	/* interior */
+	KUNIT_EXPECT_PTR_EQ(test, gm_span_of(p + 100000 - 1), s);
+	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(p), 25 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(p + 8), (size_t)0);
+	/* Past the end: free pages of the same arena are nobody's. */
+	KUNIT_EXPECT_NULL(test, gm_span_of(p + 25 * PAGE_SIZE));
+	KUNIT_EXPECT_NULL(test, gm_span_of(NULL));
+	KUNIT_EXPECT_NULL(test, gm_span_of(ZERO_SIZE_PTR));
+	KUNIT_EXPECT_NULL(test, gm_span_of((void *)0x10000));	/* user */
+	KUNIT_EXPECT_NULL(test, gm_span_of(on_stack));
+	KUNIT_EXPECT_NULL(test, gm_span_of(k));
+	KUNIT_EXPECT_NULL(test, gm_span_of(v));
+	KUNIT_EXPECT_NULL(test, gm_span_of(gm_test_span_of));	/* module text */
+	KUNIT_EXPECT_NULL(test, gm_span_of(ERR_PTR(-EINVAL)));
+	KUNIT_EXPECT_NULL(test, gm_span_of((void *)~0UL));
+	gm_large_free(s);
+	KUNIT_EXPECT_NULL(test, gm_span_of(p));
+	kfree(k);
+	vfree(v);
+}
+
+/* ---- pageCache ---- */
+
+static void gm_test_pagecache_find_run(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0x7, 3), 0);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0x7, 4), -1);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0xf0, 4), 4);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0xf0f3, 3), 4);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(~0ULL, 64), 0);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0x5555555555555555ULL, 2), -1);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(1ULL << 63, 1), 63);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0, 1), -1);
+}
+
+static void gm_test_pagecache_alloc_flush(struct kunit *test)
+{
+	struct gm_mspan *a, *b, *blk;
+	unsigned int cpu;
+
+	migrate_disable();
+	cpu = smp_processor_id();
+	a = gm_test_span(test, 4);	/* cut from this CPU's pageCache */
+	b = gm_test_span(test, 8);
+	KUNIT_EXPECT_EQ(test, b->base, a->base + 4 * PAGE_SIZE);
+	blk = gm_span_entry(a->base + 12 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, blk);
+	KUNIT_EXPECT_EQ(test, blk->state, (u8)GM_SPAN_PCACHE);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_free_pages(), 52UL);
+	/* The heap itself gave the cache 64 pages. */
+	KUNIT_EXPECT_EQ(test, gm_heap.pages_free, GM_ARENA_PAGES - 64);
+	gm_pagecache_flush(cpu);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, gm_pagecache_free_pages(), 0UL);
+	KUNIT_EXPECT_EQ(test, gm_heap.pages_free, GM_ARENA_PAGES - 12);
+	gm_heap_free(a);
+	gm_heap_free(b);
+	KUNIT_EXPECT_EQ(test, gm_heap.pages_free, GM_ARENA_PAGES);
+}
+
+static struct kunit_case gm_heap_cases[] = {
+	KUNIT_CASE(gm_test_fixalloc_reuse),
+	KUNIT_CASE(gm_test_heap_coalesce),
+	KUNIT_CASE(gm_test_heap_fragmentation),
+	KUNIT_CASE(gm_test_heap_fallback),
+	KUNIT_CASE(gm_test_heap_pages_held_exact),
+	KUNIT_CASE(gm_test_span_of),
+	KUNIT_CASE(gm_test_pagecache_find_run),
+	KUNIT_CASE(gm_test_pagecache_alloc_flush),
+	{}
+};
+
+struct kunit_suite gm_heap_suite = {
+	.name = "gomalloc_heap",
+	.init = gm_kunit_quiet_init,
+	.exit = gm_kunit_quiet_exit,
+	.test_cases = gm_heap_cases,
+};
+
+kunit_test_suites(&gm_sizeclass_suite, &gm_heap_suite, &gm_object_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("gomalloc developers");
+MODULE_DESCRIPTION("KUnit tests for gomalloc's internals");

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for the object level: mspan's allocCache and sweep, mcentral's
+ * lists, the mcache's refill and LIFO reuse, tiny blocks, bad frees, stats.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <gomalloc.h>
+#include "gm_internal.h"
+#include "gm_kunit.h"
+#include "mcache.h"
+#include "mcentral.h"
+#include "mheap.h"
+
+#define GM_C8	1	/* the 8-byte class: 512 objects in one page */
+#define GM_C64	6	/* 64 bytes: 64 objects in one page */
+
+static long gm_objects(void)
+{
+	long o, b, t;
+
+	gm_stats_objects(&o, &b, &t);
+	return o;
+}
+
+static struct gm_mspan *gm_test_small_span(struct kunit *test, unsigned int spc)
+{
+	struct gm_mspan *s = gm_mcentral_cache_span(spc, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, s->list, (u8)GM_LIST_CACHED);
+	KUNIT_EXPECT_EQ(test, s->sweepgen, GM_SG_CACHED);
+	return s;
+}
+
+static void gm_test_span_alloc_cache(struct kunit *test)
+{
+	struct gm_mspan *s = gm_test_small_span(test, GM_C8);
+	unsigned int i;
+	void *p;
+
+	KUNIT_EXPECT_EQ(test, s->nelems, 512);
+	KUNIT_EXPECT_EQ(test, s->elemsize, 8U);
+	/* Slots in order, across every 64-slot window reload. */
+	for (i = 0; i < 512; i++) {
+		p = gm_span_next_free(s);
+		KUNIT_ASSERT_PTR_EQ(test, p, (void *)(s->base + i * 8));
+		KUNIT_EXPECT_EQ(test, gm_span_objindex(s, (unsigned long)p), i);
+	}
+	KUNIT_EXPECT_NULL(test, gm_span_next_free(s));
+	KUNIT_EXPECT_EQ(test, s->alloc_count, 512);
+	KUNIT_EXPECT_TRUE(test, bitmap_full(s->alloc_bits, 512));
+	/* Owner frees below freeindex go to the caller's LIFO list. */
+	KUNIT_EXPECT_TRUE(test, gm_span_free_owned(s, 70));
+	KUNIT_EXPECT_TRUE(test, gm_span_free_owned(s, 3));
+	KUNIT_EXPECT_EQ(test, s->alloc_count, 510);
+	/* Re-caching finds them from slot 0. */
+	gm_span_reset_cache(s);
+	KUNIT_EXPECT_PTR_EQ(test, gm_span_next_free(s), (void *)(s->base + 3 * 8));
+	KUNIT_EXPECT_PTR_EQ(test, gm_span_next_free(s), (void *)(s->base + 70 * 8));
+	KUNIT_EXPECT_NULL(test, gm_span_next_free(s));
+	/* An owner free ahead of freeindex goes back into the window. */
+	gm_span_reset_cache(s);
+	KUNIT_EXPECT_FALSE(test, gm_span_free_owned(s, 10));
+	KUNIT_EXPECT_PTR_EQ(test, gm_span_next_free(s), (void *)(s->base + 10 * 8));
+	bitmap_zero(s->alloc_bits, 512);
+	s->alloc_count = 0;
+	gm_mcentral_uncache_span(s);	/* empty: back to the heap */
+}
+
+static void gm_test_span_remote_sweep(struct kunit *test)
+{
+	struct gm_mspan *s = gm_test_small_span(test, GM_C64);
+	long dbl = atomic_long_read(&gm_errors.double_frees);
+	unsigned int i, n = s->nelems;
+	void *objs[64];
+
+	KUNIT_ASSERT_LE(test, n, 64U);
+	for (i = 0; i < n; i++)
+		objs[i] = gm_span_next_free(s);
+	/* Remote frees: recorded on the side, allocation state untouched. */
+	KUNIT_EXPECT_TRUE(test, gm_span_free_remote(s, 5, objs[5], 0));
+	KUNIT_EXPECT_TRUE(test, gm_span_free_remote(s, 9, objs[9], 0));
+	KUNIT_EXPECT_FALSE(test, gm_span_free_remote(s, 9, objs[9], 0));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.double_frees), dbl + 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->npending), 2);
+	KUNIT_EXPECT_EQ(test, s->alloc_count, (u16)n);
+	KUNIT_EXPECT_TRUE(test, test_bit(5, s->alloc_bits));
+	KUNIT_EXPECT_EQ(test, gm_span_sweep(s), 2U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->npending), 0);
+	KUNIT_EXPECT_EQ(test, s->alloc_count, (u16)(n - 2));
+	KUNIT_EXPECT_FALSE(test, test_bit(9, s->alloc_bits));
+	gm_span_reset_cache(s);
+	KUNIT_EXPECT_PTR_EQ(test, gm_span_next_free(s), objs[5]);
+	KUNIT_EXPECT_PTR_EQ(test, gm_span_next_free(s), objs[9]);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_TRUE(test, gm_span_free_remote(s, i, objs[i], 0));
+	gm_mcentral_uncache_span(s);	/* sweeps to empty: released */
+	KUNIT_EXPECT_EQ(test, gm_central[GM_C64].nspans, 0UL);
+}
+
+/* A full span that gets a free is found again without scanning full spans. */
+static void gm_test_mcentral_full_findable(struct kunit *test)
+{
+	struct gm_mcentral *c = &gm_central[GM_C64];
+	struct gm_mspan *s = gm_test_small_span(test, GM_C64), *t;
+	unsigned int i, n = s->nelems;
+	void *objs[64];
+
+	for (i = 0; i < n; i++)
+		objs[i] = gm_span_next_free(s);
+	gm_mcentral_uncache_span(s);
+	KUNIT_EXPECT_EQ(test, s->list, (u8)GM_LIST_FULL_SWEPT);
+	KUNIT_EXPECT_EQ(test, c->nspans, 1UL);
+	KUNIT_EXPECT_TRUE(test, gm_span_free_remote(s, 7, objs[7], 0));
+	KUNIT_EXPECT_EQ(test, s->list, (u8)GM_LIST_FULL_UNSWEPT);
+	KUNIT_EXPECT_EQ(test, s->sweepgen, GM_SG_NEEDS_SWEEP);
+	t = gm_test_small_span(test, GM_C64);
+	KUNIT_EXPECT_PTR_EQ(test, t, s);	/* no new span grown */
+	KUNIT_EXPECT_EQ(test, c->nspans, 1UL);
+	KUNIT_EXPECT_PTR_EQ(test, gm_span_next_free(s), objs[7]);
+	for (i = 0; i < n; i++)
+		gm_span_free_remote(s, i, objs[i], 0);
+	gm_mcentral_uncache_span(s);
+	KUNIT_EXPECT_EQ(test, c->nspans, 0UL);
+}
+
+static void gm_test_mcentral_partial_order(struct kunit *test)
+{
+	struct gm_mspan *a = gm_test_small_span(test, GM_C64), *b;
+	void *p = gm_span_next_free(a);
+
+	gm_mcentral_uncache_span(a);
+	KUNIT_EXPECT_EQ(test, a->list, (u8)GM_LIST_PARTIAL_SWEPT);
+	b = gm_test_small_span(test, GM_C64);
+	KUNIT_EXPECT_PTR_EQ(test, b, a);
+	KUNIT_EXPECT_EQ(test, a->alloc_count, 1);
+	/* Released only once the last object is freed and swept. */
+	gm_span_free_remote(a, 0, p, 0);
+	gm_mcentral_uncache_span(a);
+	KUNIT_EXPECT_EQ(test, gm_central[GM_C64].nspans, 0UL);
+}
+
+/* ---- mcache ---- */
+
+static void gm_test_mcache_lifo(struct kunit *test)
+{
+	void *p, *q;
+
+	migrate_disable();
+	p = gomalloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	gofree(p);
+	q = gomalloc(64, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	gofree(q);
+	migrate_enable();
+}
+
+static void gm_test_mcache_refill(struct kunit *test)
+{
+	unsigned int n = gm_class_to_nobjs[GM_C64] * 3 + 1, i;
+	long before = gm_objects();
+	void **objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < n; i++) {
+		objs[i] = gomalloc(64, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		memset(objs[i], i, 64);
+	}
+	KUNIT_EXPECT_EQ(test, gm_objects(), before + n);
+	KUNIT_EXPECT_GE(test, gm_central[GM_C64].nspans, 4UL);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ(test, *(u8 *)objs[i], (u8)i);
+		gofree(objs[i]);
+	}
+	KUNIT_EXPECT_EQ(test, gm_objects(), before);
+}
+
+/* A cross-CPU free through another context's cache, then made reusable. */
+static void gm_test_mcache_remote_then_drain(struct kunit *test)
+{
+	long before = gm_objects();
+	unsigned long flags;
+	void *p;
+
+	p = gomalloc(128, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	/* Hardirq context has its own cache: this free is a remote one. */
+	local_irq_save(flags);
+	__preempt_count_add(HARDIRQ_OFFSET);
+	gofree(p);
+	__preempt_count_sub(HARDIRQ_OFFSET);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_EQ(test, gm_objects(), before);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gm_span_of(p)->npending), 1);
+	gm_mcache_drain_all();
+	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(p), (size_t)0);
+}
+
+/* ---- tiny ---- */
+
+static void gm_test_tiny_blocks(struct kunit *test)
+{
+	long dbl = atomic_long_read(&gm_errors.double_frees);
+	char *a, *b, *c, *d, *e;
+
+	migrate_disable();
+	a = gomalloc_tiny(5, GFP_KERNEL);
+	b = gomalloc_tiny(3, GFP_KERNEL);
+	c = gomalloc_tiny(4, GFP_KERNEL);	/* aligned to 4 */
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_PTR_EQ(test, b, a + 5);
+	KUNIT_EXPECT_PTR_EQ(test, c, a + 8);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)a, GM_TINY_BLOCK));
+	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(b), (size_t)3);
+	gofree(a);
+	gofree(b);
+	gofree(c);
+	gofree(c);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.double_frees), dbl + 1);
+	/* Still the current block: not freed, more fits in it. */
+	KUNIT_EXPECT_TRUE(test, test_bit(gm_span_objindex(gm_span_of(a), (unsigned long)a),
+					 gm_span_of(a)->alloc_bits));
+	d = gomalloc_tiny(2, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, d, a + 12);
+	e = gomalloc_tiny(8, GFP_KERNEL);	/* does not fit: new block */
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)e, GM_TINY_BLOCK));
+	KUNIT_EXPECT_NE(test, (unsigned long)e & ~15UL, (unsigned long)a);
+	gofree(d);	/* last sub-object of a retired block: block freed */
+	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(a), (size_t)0);
+	gofree(e);
+	migrate_enable();
+}
+
+/* ---- bad frees and counters ---- */
+
+static void gm_test_bad_frees(struct kunit *test)
+{
+	long inv = atomic_long_read(&gm_errors.invalid_frees);
+	long dbl = atomic_long_read(&gm_errors.double_frees);
+	long before = gm_objects();
+	void *k = kmalloc(32, GFP_KERNEL);
+	char *p = gomalloc(256, GFP_KERNEL), *l = gomalloc(40000, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	gofree(k);
+	gofree(p + 16);
+	gofree(l + PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.invalid_frees), inv + 3);
+	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(p), (size_t)256);
+	gofree(p);
+	gofree(p);
+	gofree(l);
+	gofree(l);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.double_frees), dbl + 2);
+	KUNIT_EXPECT_EQ(test, gm_objects(), before);
+	KUNIT_EXPECT_PTR_EQ(test, gorealloc(k, 100, GFP_KERNEL), NULL);
+	kfree(k);
+}
+
+static void gm_test_stats_exact(struct kunit *test)
+{
+	long before = gm_objects(), o, b, t, b0;
+	void *objs[40];
+	unsigned int i;
+
+	gm_stats_objects(&o, &b0, &t);
+	for (i = 0; i < 30; i++)
+		objs[i] = gomalloc(1 + i * 97, GFP_KERNEL);
+	for (; i < 35; i++)
+		objs[i] = gomalloc_tiny(i - 29, GFP_KERNEL);
+	for (; i < 40; i++)
+		objs[i] = gomalloc(40000 * (i - 34), GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, gm_objects(), before + 40);
+	gm_stats_objects(&o, &b, &t);
+	for (i = 0; i < 40; i++)
+		b0 += gomalloc_usable_size(objs[i]);
+	KUNIT_EXPECT_EQ(test, b, b0);
+	KUNIT_EXPECT_EQ(test, t, 5L);
+	for (i = 0; i < 40; i++)
+		gofree(objs[i]);
+	KUNIT_EXPECT_EQ(test, gm_objects(), before);
+}
+
+static struct kunit_case gm_object_cases[] = {
+	KUNIT_CASE(gm_test_span_alloc_cache),
+	KUNIT_CASE(gm_test_span_remote_sweep),
+	KUNIT_CASE(gm_test_mcentral_full_findable),
+	KUNIT_CASE(gm_test_mcentral_partial_order),
+	KUNIT_CASE(gm_test_mcache_lifo),
+	KUNIT_CASE(gm_test_mcache_refill),
+	KUNIT_CASE(gm_test_mcache_remote_then_drain),
+	KUNIT_CASE(gm_test_tiny_blocks),
+	KUNIT_CASE(gm_test_bad_frees),
+	KUNIT_CASE(gm_test_stats_exact),
+	{}
+};
+
+struct kunit_suite gm_object_suite = {
+	.name = "gomalloc_objects",
+	.init = gm_kunit_quiet_init,
+	.exit = gm_kunit_quiet_exit,
+	.test_cases = gm_object_cases,
+};

@@ -16,6 +16,8 @@
 #   BENCH_TINY_SIZES tiny sizes, one fresh gomalloc each (default 1..15)
 #   BENCH_TIMEOUT    seconds per guest (default 420)
 #   BENCH_OUT        results folder (default out/bench)
+#   BENCH_PUBLISH=1  also copy results.md and the chart into bench/results/
+#                    (what bench/README.md shows)
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$BENCH_DIR/../vm/lib.sh"
@@ -119,5 +121,11 @@ gnuplot -e "dir='$out'; boots='${labels[*]}'" "$BENCH_DIR/plot.gp" ||
 	gm_log "gnuplot failed; no chart"
 rm -rf "$out/build/module" "$payload"
 
+if [ "${BENCH_PUBLISH:-0}" = 1 ]; then
+	mkdir -p "$BENCH_DIR/results"
+	cp "$out/results.md" "$out/results.csv" "$out/ratios.csv" "$BENCH_DIR/results/"
+	[ -f "$out/insns_by_size.png" ] && cp "$out/insns_by_size.png" "$BENCH_DIR/results/"
+	gm_log "published to bench/results/"
+fi
 cat "$out/results.md"
 gm_log "results in $out: results.csv ratios.csv results.md insns_by_size.png ($(($(date +%s) - t_start)) s)"

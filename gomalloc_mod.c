@@ -321,7 +321,10 @@ static void gm_teardown(void)
 	gm_stats_objects(&objects, &bytes, &tiny);
 	gm_mcache_exit();
 	gm_mcentral_sweep_all();
-	if (objects > 0 || gm_mcentral_leak_report())
+	if (gm_heap.large_inuse)
+		pr_err("gomalloc: unload with %lu live large object(s) in %lu page(s)\n",
+		       gm_heap.large_inuse, gm_heap.large_pages);
+	if (gm_mcentral_leak_report() || objects > 0)
 		pr_err("gomalloc: unloading with %ld live object(s) (%ld bytes, %ld tiny); their memory is not returned\n",
 		       objects, bytes, tiny);
 	gm_pagecache_exit();

@@ -9,7 +9,8 @@ timeout=45
 tests=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$dir/Makefile" |
 	sed -n 's/^TEST_PROGS[ :+]*=//p' | tr '\n\t' '  ')
 
-if ! insmod /payload/gomalloc.ko; then
+export GOMALLOC_KO=/payload/gomalloc.ko
+if ! insmod "$GOMALLOC_KO"; then
 	echo "GM-FAIL $label: insmod gomalloc.ko failed" >"$GM_RESULT"
 	exit 1
 fi

@@ -47,9 +47,13 @@ def frames(lines, tag):
 
 def count_kunit(body, label, res):
     """Case-level results: the least indented ok/not ok lines under a suite's
-    '# Subtest' header (suite result lines are not cases)."""
+    '# Subtest' header (suite result lines are not cases). KUnit's own lines
+    saying why a case failed are printed."""
     depth = None
-    for l in body:
+    for i, l in enumerate(body):
+        if "FAILED at" in l:
+            for d in body[i:i + 4]:
+                print(f"  {label}: {d.strip()}")
         m = TAP.match(l)
         if not m or not m.group(1):
             continue

@@ -18,7 +18,7 @@
 
 static char *test = "basic";
 module_param(test, charp, 0444);
-MODULE_PARM_DESC(test, "basic, large, multicpu, irq, badinput or faults");
+MODULE_PARM_DESC(test, "basic, large, multicpu, irq, badinput, faults or leak");
 static unsigned int seconds = 3;
 module_param(seconds, uint, 0444);
 MODULE_PARM_DESC(seconds, "How long the multicpu, irq and faults tests run");
@@ -520,6 +520,18 @@ static void gt_faults(void)
 	pr_info("gomalloc_test: faults: %u allocations, %u NULL returns\n", ok, failures_seen);
 }
 
+/* Leave objects behind, so that unloading gomalloc has something to report. */
+static void gt_leak(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < 10; i++)
+		GT_CHECK(gomalloc(64, GFP_KERNEL), "gomalloc(64)");
+	GT_CHECK(gomalloc(100000, GFP_KERNEL), "large");
+	for (i = 0; i < 3; i++)
+		GT_CHECK(gomalloc_tiny(4, GFP_KERNEL), "tiny");
+}
+
 static int __init gomalloc_test_init(void)
 {
 	if (!strcmp(test, "basic"))
@@ -534,6 +546,8 @@ static int __init gomalloc_test_init(void)
 		gt_badinput();
 	else if (!strcmp(test, "faults"))
 		gt_faults();
+	else if (!strcmp(test, "leak"))
+		gt_leak();
 	else
 		return -EINVAL;
 	if (atomic_read(&gt_errors)) {

@@ -33,6 +33,10 @@ check:
 bench:
 	@bench/bench.sh
 
+# checkpatch.pl and sparse (C=2, W=1) over the sources; fails on any finding.
+lint:
+	@vm/lint.sh
+
 help:
 	@echo "make [KDIR=...]  build gomalloc.ko"
 	@echo "make run         boot Debian's 6.1 in qemu, load gomalloc + demo, print /proc/gomalloc"

@@ -129,6 +129,7 @@
 #include "gm_internal.h"
 #include "mcache.h"
 #include "mcentral.h"
+#include "mdebug.h"
 #include "mheap.h"
 #include "mpagecache.h"
 #include "mscavenge.h"
@@ -179,14 +180,14 @@ void *gomalloc(size_t size, gfp_t gfp)
 	void *p;
 
 	might_alloc(gfp);
-	if (unlikely(size - 1 >= GM_MAX_SMALL_SIZE || in_nmi()))
+	if (unlikely(size - 1 >= GM_MAX_SMALL_SIZE))
 		return gm_alloc_slow(size, gfp);
 	spc = gm_size_to_class(size);
-	p = gm_mcache_alloc(spc, gfp);
+	p = gm_mcache_alloc(spc, size, gfp, _RET_IP_);
 	if (unlikely(!p))
 		return gm_alloc_failed(size, gfp);
 	if (want_init_on_alloc(gfp))
-		memset(p, 0, gm_class_to_size[spc]);
+		gm_zero(p, gm_class_to_size[spc]);
 	return p;
 }
 EXPORT_SYMBOL_GPL(gomalloc);
@@ -196,7 +197,7 @@ void *gomalloc_tiny(size_t size, gfp_t gfp)
 	void *p;
 
 	might_alloc(gfp);
-	if (unlikely(size - 1 >= GOMALLOC_TINY_MAX || in_nmi()))
+	if (unlikely(size - 1 >= GOMALLOC_TINY_MAX))
 		return size > GOMALLOC_TINY_MAX ? gomalloc(size, gfp) :
 						  gm_alloc_slow(size, gfp);
 	p = gm_tiny_alloc(size, gfp);
@@ -215,9 +216,12 @@ static noinline void gm_free_slow(struct gm_mspan *s, const void *ptr,
 	unsigned long p = (unsigned long)ptr;
 	struct gm_mspan *e;
 
+	if (in_nmi())
+		return;	/* no frees from NMI: see the design comment */
 	if (!s) {
 		e = gm_span_entry(p);
-		if (e && READ_ONCE(e->state) == GM_SPAN_FREE)
+		if (e && (READ_ONCE(e->state) == GM_SPAN_FREE ||
+			  READ_ONCE(e->state) == GM_SPAN_LCACHE))
 			gm_report_free(ptr, "memory is free (double free?)", true, ip);
 		else if (gm_heap_owns_range(p))
 			gm_report_free(ptr, "not an object gomalloc handed out", false, ip);
@@ -229,7 +233,11 @@ static noinline void gm_free_slow(struct gm_mspan *s, const void *ptr,
 		if (p != s->base)
 			gm_report_free(ptr, "pointer inside a large object", false, ip);
 		else
-			gm_large_free(s);
+			gm_large_free(s, ip);
+		return;
+	}
+	if (s->state == GM_SPAN_DEBUG) {
+		gm_debug_free(s, p, ip);
 		return;
 	}
 	gm_tiny_free(s, p, ip);
@@ -244,10 +252,7 @@ void gofree(const void *ptr)
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
 	s = gm_span_of(ptr);
-	if (unlikely(!s || s->state != GM_SPAN_SMALL || s->spanclass == GM_TINY_SPC ||
-		     in_nmi())) {
-		if (in_nmi())
-			return;
+	if (unlikely(!s || s->state != GM_SPAN_SMALL)) {
 		gm_free_slow(s, ptr, _RET_IP_);
 		return;
 	}
@@ -273,8 +278,10 @@ size_t gomalloc_usable_size(const void *ptr)
 		return 0;
 	if (s->state == GM_SPAN_LARGE)
 		return p == s->base ? (size_t)s->npages << PAGE_SHIFT : 0;
-	if (s->spanclass == GM_TINY_SPC)
+	if (s->state == GM_SPAN_TINY)
 		return gm_tiny_usable(s, p);
+	if (s->state == GM_SPAN_DEBUG)
+		return gm_debug_usable(s, p);
 	idx = gm_span_objindex(s, p);
 	if (s->base + idx * s->elemsize != p || !test_bit(idx, s->alloc_bits) ||
 	    test_bit(idx, s->free_bits))
@@ -319,11 +326,9 @@ static void gm_teardown(void)
 	gm_scavenge_exit();
 	gm_stats_exit();
 	gm_stats_objects(&objects, &bytes, &tiny);
+	gm_debug_exit();
 	gm_mcache_exit();
 	gm_mcentral_sweep_all();
-	if (gm_heap.large_inuse)
-		pr_err("gomalloc: unload with %lu live large object(s) in %lu page(s)\n",
-		       gm_heap.large_inuse, gm_heap.large_pages);
 	if (gm_mcentral_leak_report() || objects > 0)
 		pr_err("gomalloc: unloading with %ld live object(s) (%ld bytes, %ld tiny); their memory is not returned\n",
 		       objects, bytes, tiny);
@@ -340,6 +345,8 @@ static int __init gomalloc_init(void)
 	gm_pagecache_init();
 	gm_mcentral_init();
 	ret = gm_mcache_init();
+	if (!ret)
+		ret = gm_debug_init();
 	if (!ret)
 		ret = gm_stats_init();
 	if (!ret)

@@ -11,15 +11,19 @@
 #include "gm_internal.h"
 #include "mcache.h"
 #include "mcentral.h"
+#include "mdebug.h"
 #include "mheap.h"
 #include "mpagecache.h"
 
-DEFINE_PER_CPU(struct gm_mcache *, gm_mcaches[GM_NR_CTX]);
+DEFINE_PER_CPU(struct gm_mcache *, gm_mcaches[GM_NR_CTX + 1]);
 GM_EXPORT_INTERNAL(gm_mcaches);
 
 /* Go's emptymspan: what an mcache holds before its first refill. */
 struct gm_mspan gm_empty_span;
 GM_EXPORT_INTERNAL(gm_empty_span);
+
+/* Every CPU's NMI slot: holds nothing, so NMI always reaches a slow path. */
+static struct gm_mcache gm_nmi_mcache;
 
 static enum cpuhp_state gm_cpuhp_state;
 static struct workqueue_struct *gm_drain_wq;
@@ -34,7 +38,6 @@ static void gm_mcache_release_span(struct gm_mcache *c, unsigned int spc)
 	struct gm_mspan *s = c->alloc[spc];
 
 	c->freelist[spc] = NULL;
-	c->nfreelist[spc] = 0;
 	c->alloc[spc] = &gm_empty_span;
 	if (s != &gm_empty_span)
 		gm_mcentral_uncache_span(s);
@@ -45,12 +48,18 @@ static void gm_mcache_release_span(struct gm_mcache *c, unsigned int spc)
  * rest of the span, else swap it for one from mcentral (which may grow the
  * heap and sleep if @gfp allows: done with preemption enabled).
  */
-void *gm_mcache_refill_alloc(unsigned int spc, gfp_t gfp)
+void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
+			     unsigned long ip)
 {
 	struct gm_mcache *c;
 	struct gm_mspan *s;
 	void *p;
 
+	if (unlikely(in_nmi()))
+		return NULL;
+	/* Debug mode: caches stay empty, every allocation lands here. */
+	if (unlikely(gm_debug_enabled()) && spc != GM_TINY_SPC)
+		return gm_debug_alloc(size, gfp, ip);
 	preempt_disable();
 	c = gm_this_mcache();
 	p = gm_mcache_take(c, spc);
@@ -93,6 +102,8 @@ void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 	unsigned int spc = s->spanclass;
 	struct gm_mcache *c;
 
+	if (unlikely(in_nmi()))
+		return;	/* no frees from NMI: see the design comment */
 	preempt_disable();
 	c = gm_this_mcache();
 	if (c->alloc[spc] == s) {
@@ -168,7 +179,9 @@ void *gm_tiny_alloc(size_t size, gfp_t gfp)
 	}
 	preempt_enable();
 
-	block = (unsigned long)gm_mcache_alloc(GM_TINY_SPC, gfp);
+	if (unlikely(gm_debug_enabled()))
+		return gm_debug_alloc(size, gfp, _RET_IP_);
+	block = (unsigned long)gm_mcache_alloc(GM_TINY_SPC, GM_TINY_BLOCK, gfp, _RET_IP_);
 	if (!block)
 		return NULL;
 	s = gm_span_of((void *)block);
@@ -248,6 +261,75 @@ void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 		gm_tiny_block_free(p & ~(unsigned long)(GM_TINY_BLOCK - 1), ip);
 }
 
+/* ---- large objects: a few freed spans kept per cache for reuse ---- */
+
+/* A parked span of exactly @npages pages, made live again; or NULL. */
+struct gm_mspan *gm_mcache_large_get(unsigned int npages)
+{
+	struct gm_mspan *s = NULL;
+	struct gm_mcache *c;
+	unsigned int i;
+
+	preempt_disable();
+	c = gm_this_mcache();
+	for (i = 0; i < c->nlarge; i++) {
+		if (c->large[i]->npages != npages)
+			continue;
+		s = c->large[i];
+		c->large[i] = c->large[--c->nlarge];
+		c->large_cached_pages -= npages;
+		WRITE_ONCE(s->state, GM_SPAN_LARGE);
+		break;
+	}
+	/* A miss is counted too: the caller either succeeds or reports failure. */
+	c->large_allocs++;
+	c->large_pages_alloc += npages;
+	preempt_enable();
+	return s;
+}
+
+/* Undo the count of a miss the heap could not serve. */
+void gm_mcache_large_uncount(unsigned int npages)
+{
+	struct gm_mcache *c;
+
+	preempt_disable();
+	c = gm_this_mcache();
+	c->large_allocs--;
+	c->large_pages_alloc -= npages;
+	preempt_enable();
+}
+
+/*
+ * Park a freed large span (state GM_SPAN_LCACHE), evicting the oldest parked
+ * spans to the heap to make room; false if it is too big to park.
+ */
+bool gm_mcache_large_put(struct gm_mspan *s)
+{
+	struct gm_mcache *c;
+	bool parked = false;
+
+	preempt_disable();
+	c = gm_this_mcache();
+	c->large_frees++;
+	c->large_pages_free += s->npages;
+	if (s->npages <= GM_LARGE_CACHE_PAGES) {
+		while (c->nlarge == GM_LARGE_CACHE ||
+		       c->large_cached_pages + s->npages > GM_LARGE_CACHE_PAGES) {
+			struct gm_mspan *old = c->large[0];
+
+			c->large_cached_pages -= old->npages;
+			memmove(&c->large[0], &c->large[1], --c->nlarge * sizeof(old));
+			gm_heap_free(old);
+		}
+		c->large[c->nlarge++] = s;
+		c->large_cached_pages += s->npages;
+		parked = true;
+	}
+	preempt_enable();
+	return parked;
+}
+
 /* ---- draining: reclaim, CPU offline, unload ---- */
 
 /*
@@ -267,6 +349,12 @@ static void gm_mcache_drain(struct gm_mcache *c)
 	}
 	for (spc = 1; spc < GM_NUM_SPAN_CLASSES; spc++)
 		gm_mcache_release_span(c, spc);
+	while (c->nlarge) {
+		struct gm_mspan *s = c->large[--c->nlarge];
+
+		c->large_cached_pages -= s->npages;
+		gm_heap_free(s);
+	}
 }
 
 void gm_mcache_drain_cpu(unsigned int cpu)
@@ -291,20 +379,33 @@ static void gm_drain_local(struct work_struct *w)
 	local_bh_enable();
 }
 
-/* Drain every online CPU's caches, each on its own CPU. May sleep. */
-void gm_mcache_drain_all(void)
+static void gm_mcache_drain_online(void)
 {
 	unsigned int cpu;
 
-	if (!cpus_read_trylock())
-		return;	/* hotplug in progress: its own callbacks drain */
 	for_each_online_cpu(cpu)
 		queue_work_on(cpu, gm_drain_wq, per_cpu_ptr(&gm_drain_work, cpu));
 	for_each_online_cpu(cpu)
 		flush_work(per_cpu_ptr(&gm_drain_work, cpu));
+}
+
+/* Drain every online CPU's caches, each on its own CPU. May sleep. */
+void gm_mcache_drain_all(void)
+{
+	if (!cpus_read_trylock())
+		return;	/* hotplug in progress (maybe reclaiming for it): skip */
+	gm_mcache_drain_online();
 	cpus_read_unlock();
 }
 GM_EXPORT_INTERNAL(gm_mcache_drain_all);
+
+/* The same, waiting for CPU hotplug; not for reclaim context. */
+void gm_mcache_drain_all_wait(void)
+{
+	cpus_read_lock();
+	gm_mcache_drain_online();
+	cpus_read_unlock();
+}
 
 /* A CPU is dead: nothing runs there, drain its caches from here. */
 static int gm_cpu_dead(unsigned int cpu)
@@ -320,6 +421,9 @@ int gm_mcache_init(void)
 
 	gm_fixalloc_init(&gm_heap.cachealloc, "mcache", sizeof(struct gm_mcache));
 	gm_empty_span.state = GM_SPAN_DEAD;
+	for (spc = 0; spc < GM_NUM_SPAN_CLASSES; spc++)
+		gm_nmi_mcache.alloc[spc] = &gm_empty_span;
+	gm_nmi_mcache.ctx = GM_CTX_NMI;
 	for_each_possible_cpu(cpu) {
 		INIT_WORK(per_cpu_ptr(&gm_drain_work, cpu), gm_drain_local);
 		for (ctx = 0; ctx < GM_NR_CTX; ctx++) {
@@ -334,6 +438,7 @@ int gm_mcache_init(void)
 			c->ctx = ctx;
 			per_cpu(gm_mcaches, cpu)[ctx] = c;
 		}
+		per_cpu(gm_mcaches, cpu)[GM_CTX_NMI] = &gm_nmi_mcache;
 	}
 	gm_drain_wq = alloc_workqueue("gomalloc_drain", WQ_MEM_RECLAIM, 0);
 	if (!gm_drain_wq)

@@ -16,18 +16,19 @@
  */
 #include <linux/mm.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include "gm_internal.h"
 #include "mcentral.h"
 #include "mheap.h"
 
-struct gm_mcentral gm_central[GM_NUM_SPAN_CLASSES];
+struct gm_mcentral gm_central[GM_ALL_SPAN_CLASSES];
 GM_EXPORT_INTERNAL(gm_central);
 
 void gm_mcentral_init(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < GM_NUM_SPAN_CLASSES; i++) {
+	for (i = 0; i < GM_ALL_SPAN_CLASSES; i++) {
 		struct gm_mcentral *c = &gm_central[i];
 
 		spin_lock_init(&c->lock);
@@ -102,7 +103,7 @@ void gm_mcentral_release(struct gm_mspan *s)
 /* grow: a new span for class @spc from the heap. No lock held. */
 static struct gm_mspan *gm_mcentral_grow(unsigned int spc, gfp_t gfp)
 {
-	unsigned int sc = spc == GM_TINY_SPC ? 2 : spc;
+	unsigned int sc = gm_spc_sizeclass(spc);
 	struct gm_mspan *s;
 
 	s = gm_heap_alloc(gm_class_to_npages[sc], gfp);
@@ -116,7 +117,11 @@ static struct gm_mspan *gm_mcentral_grow(unsigned int spc, gfp_t gfp)
 			return NULL;
 		}
 	}
-	gm_heap_publish(s, GM_SPAN_SMALL);
+	/* Debug spans: no stale "freed" metadata from the pages' earlier life. */
+	if (spc > GM_TINY_SPC)
+		memset((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
+	gm_heap_publish(s, spc == GM_TINY_SPC ? GM_SPAN_TINY :
+			spc > GM_TINY_SPC ? GM_SPAN_DEBUG : GM_SPAN_SMALL);
 	return s;
 }
 
@@ -227,7 +232,7 @@ unsigned long gm_mcentral_sweep_all(void)
 	unsigned int i;
 	LIST_HEAD(empty);
 
-	for (i = 0; i < GM_NUM_SPAN_CLASSES; i++) {
+	for (i = 0; i < GM_ALL_SPAN_CLASSES; i++) {
 		struct gm_mcentral *c = &gm_central[i];
 		LIST_HEAD(todo);
 
@@ -266,7 +271,7 @@ unsigned long gm_mcentral_leak_report(void)
 	struct gm_mspan *s;
 	unsigned int i;
 
-	for (i = 0; i < GM_NUM_SPAN_CLASSES; i++) {
+	for (i = 1; i < GM_ALL_SPAN_CLASSES; i++) {
 		struct gm_mcentral *c = &gm_central[i];
 		struct list_head *heads[] = { &c->partial_swept, &c->partial_unswept,
 					      &c->full_swept, &c->full_unswept };
@@ -282,8 +287,9 @@ unsigned long gm_mcentral_leak_report(void)
 		spin_unlock_irqrestore(&c->lock, flags);
 		if (live)
 			pr_err("gomalloc: unload with %lu live object(s) of %u bytes in %lu span(s) (class %u%s)\n",
-			       live, i == GM_TINY_SPC ? GM_TINY_BLOCK : gm_class_to_size[i],
-			       spans, i, i == GM_TINY_SPC ? ", tiny blocks" : "");
+			       live, gm_class_to_size[gm_spc_sizeclass(i)], spans,
+			       gm_spc_sizeclass(i), i == GM_TINY_SPC ? ", tiny blocks" :
+			       i > GM_TINY_SPC ? ", debug" : "");
 		total += live;
 	}
 	return total;

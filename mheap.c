@@ -17,6 +17,7 @@
 #include <linux/string.h>
 #include "gm_internal.h"
 #include "mheap.h"
+#include "mcache.h"
 #include "mpagecache.h"
 
 struct gm_mheap gm_heap;
@@ -368,6 +369,7 @@ GM_EXPORT_INTERNAL(gm_heap_alloc);
 /* Point the index at a span the caller has initialised, then make it live. */
 void gm_heap_publish(struct gm_mspan *s, enum gm_span_state state)
 {
+	s->bytes = (unsigned long)s->npages << PAGE_SHIFT;
 	gm_heap_set_spans(s, s->base, s->npages);
 	smp_wmb();	/* fields before state, for lock-free gm_span_of() */
 	WRITE_ONCE(s->state, state);
@@ -432,43 +434,37 @@ GM_EXPORT_INTERNAL(gm_heap_release);
 void *gm_large_alloc(size_t size, gfp_t gfp)
 {
 	unsigned int npages = DIV_ROUND_UP(size, PAGE_SIZE);
-	struct gm_mspan *s = gm_heap_alloc(npages, gfp);
-	unsigned long flags;
+	struct gm_mspan *s = gm_mcache_large_get(npages);
 
-	if (!s)
-		return NULL;
-	s->spanclass = 0;
-	s->elemsize = 0;
-	s->nelems = 1;
-	spin_lock_irqsave(&gm_heap.lock, flags);
-	gm_heap.large_inuse++;
-	gm_heap.large_pages += npages;
-	spin_unlock_irqrestore(&gm_heap.lock, flags);
+	if (!s) {
+		s = gm_heap_alloc(npages, gfp);
+		if (!s) {
+			gm_mcache_large_uncount(npages);
+			return NULL;
+		}
+		s->spanclass = 0;
+		s->elemsize = 0;
+		s->nelems = 1;
+		gm_heap_publish(s, GM_SPAN_LARGE);
+	}
 	if (want_init_on_alloc(gfp))
 		memset((void *)s->base, 0, (size_t)npages << PAGE_SHIFT);
-	gm_heap_publish(s, GM_SPAN_LARGE);
 	return (void *)s->base;
 }
 GM_EXPORT_INTERNAL(gm_large_alloc);
 
 /* The caller checked that the pointer is the span's base. */
-void gm_large_free(struct gm_mspan *s)
+void gm_large_free(struct gm_mspan *s, unsigned long ip)
 {
-	unsigned long flags;
-
 	/* Claim the span: of two racing frees, only one gets LARGE. */
-	if (cmpxchg(&s->state, GM_SPAN_LARGE, GM_SPAN_DEAD) != GM_SPAN_LARGE) {
-		gm_report_free((void *)s->base, "large object freed twice", true,
-			       _RET_IP_);
+	if (cmpxchg(&s->state, GM_SPAN_LARGE, GM_SPAN_LCACHE) != GM_SPAN_LARGE) {
+		gm_report_free((void *)s->base, "large object freed twice", true, ip);
 		return;
 	}
 	if (want_init_on_free())
 		memset((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
-	spin_lock_irqsave(&gm_heap.lock, flags);
-	gm_heap.large_inuse--;
-	gm_heap.large_pages -= s->npages;
-	spin_unlock_irqrestore(&gm_heap.lock, flags);
-	gm_heap_free(s);
+	if (!gm_mcache_large_put(s))
+		gm_heap_free(s);
 }
 GM_EXPORT_INTERNAL(gm_large_free);
 

@@ -9,6 +9,7 @@
 #include "gm_internal.h"
 #include "mcache.h"
 #include "mcentral.h"
+#include "mdebug.h"
 #include "mheap.h"
 #include "mpagecache.h"
 #include "mscavenge.h"
@@ -37,8 +38,10 @@ unsigned long gm_reclaim(bool drain)
 {
 	unsigned long n;
 
-	if (drain)
+	if (drain) {
 		gm_mcache_drain_all();
+		gm_debug_drain();
+	}
 	gm_mcentral_sweep_all();
 	n = gm_heap_release(READ_ONCE(gm_retain_pages));
 	atomic_long_add(n, &gm_scavenged_pages);

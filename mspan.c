@@ -13,7 +13,7 @@
 /* Turn a span fresh from the heap into an empty span of class @spc. */
 void gm_span_init_small(struct gm_mspan *s, unsigned int spc)
 {
-	unsigned int sc = spc == GM_TINY_SPC ? 2 : spc;	/* class 2 is 16 bytes */
+	unsigned int sc = gm_spc_sizeclass(spc);
 
 	s->spanclass = spc;
 	s->elemsize = gm_class_to_size[sc];
@@ -131,7 +131,7 @@ bool gm_span_free_remote(struct gm_mspan *s, unsigned int idx, const void *p,
 		gm_report_free(p, "object is not allocated (double free?)", true, ip);
 		return false;
 	}
-	if (want_init_on_free())
+	if (want_init_on_free() && s->state != GM_SPAN_DEBUG)
 		memset((void *)p, 0, s->elemsize);
 	if (atomic_inc_return(&s->npending) == 1)
 		dbl = gm_mcentral_pending_free(s, idx);

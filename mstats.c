@@ -9,6 +9,7 @@
 #include "gm_internal.h"
 #include "mcache.h"
 #include "mcentral.h"
+#include "mdebug.h"
 #include "mheap.h"
 #include "mpagecache.h"
 #include "mscavenge.h"
@@ -19,12 +20,16 @@ struct gm_class_sum {
 	unsigned long nmalloc, nfree, cached;
 };
 
+/* tiny[]: tiny allocs, frees, bytes allocated, bytes freed, then large
+ * allocs, frees, pages allocated, pages freed. */
+#define GM_STATS_EXTRA	8
+
 static void gm_stats_sum(struct gm_class_sum *sum, unsigned long *tiny)
 {
 	unsigned int cpu, ctx, spc;
 
 	memset(sum, 0, sizeof(*sum) * GM_NUM_SPAN_CLASSES);
-	memset(tiny, 0, sizeof(*tiny) * 4);
+	memset(tiny, 0, sizeof(*tiny) * GM_STATS_EXTRA);
 	for_each_possible_cpu(cpu)
 		for (ctx = 0; ctx < GM_NR_CTX; ctx++) {
 			struct gm_mcache *c = per_cpu(gm_mcaches, cpu)[ctx];
@@ -44,6 +49,10 @@ static void gm_stats_sum(struct gm_class_sum *sum, unsigned long *tiny)
 			tiny[1] += READ_ONCE(c->tiny_frees);
 			tiny[2] += READ_ONCE(c->tiny_bytes_alloc);
 			tiny[3] += READ_ONCE(c->tiny_bytes_free);
+			tiny[4] += READ_ONCE(c->large_allocs);
+			tiny[5] += READ_ONCE(c->large_frees);
+			tiny[6] += READ_ONCE(c->large_pages_alloc);
+			tiny[7] += READ_ONCE(c->large_pages_free);
 		}
 }
 
@@ -51,7 +60,7 @@ static void gm_stats_sum(struct gm_class_sum *sum, unsigned long *tiny)
 void gm_stats_objects(long *objects, long *bytes, long *tiny_objects)
 {
 	struct gm_class_sum *sum;
-	unsigned long tiny[4], flags, large, large_pages;
+	unsigned long tiny[GM_STATS_EXTRA], large, large_pages;
 	unsigned int spc;
 
 	sum = kcalloc(GM_NUM_SPAN_CLASSES, sizeof(*sum), GFP_KERNEL);
@@ -60,12 +69,11 @@ void gm_stats_objects(long *objects, long *bytes, long *tiny_objects)
 		return;
 	}
 	gm_stats_sum(sum, tiny);
-	spin_lock_irqsave(&gm_heap.lock, flags);
-	large = gm_heap.large_inuse;
-	large_pages = gm_heap.large_pages;
-	spin_unlock_irqrestore(&gm_heap.lock, flags);
-	*objects = large + tiny[0] - tiny[1];
-	*bytes = (large_pages << PAGE_SHIFT) + tiny[2] - tiny[3];
+	large = tiny[4] - tiny[5];
+	large_pages = tiny[6] - tiny[7];
+	gm_debug_stats(objects, bytes);
+	*objects += large + tiny[0] - tiny[1];
+	*bytes += (large_pages << PAGE_SHIFT) + tiny[2] - tiny[3];
 	*tiny_objects = tiny[0] - tiny[1];
 	for (spc = 1; spc < GM_NUM_SIZE_CLASSES; spc++) {
 		*objects += sum[spc].nmalloc - sum[spc].nfree;
@@ -78,10 +86,10 @@ GM_EXPORT_INTERNAL(gm_stats_objects);
 static int gm_stats_show(struct seq_file *m, void *v)
 {
 	struct gm_class_sum *sum;
-	unsigned long tiny[4], flags;
+	unsigned long tiny[GM_STATS_EXTRA], flags;
 	struct {
 		unsigned long pages_held, pages_free, narenas, arenas_released;
-		unsigned long grow_failures, large_inuse, large_pages, meta_pages;
+		unsigned long grow_failures, meta_pages;
 	} h;
 	long objects = 0, bytes = 0;
 	unsigned int spc;
@@ -96,13 +104,12 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	h.narenas = gm_heap.narenas;
 	h.arenas_released = gm_heap.arenas_released;
 	h.grow_failures = gm_heap.grow_failures;
-	h.large_inuse = gm_heap.large_inuse;
-	h.large_pages = gm_heap.large_pages;
 	h.meta_pages = gm_heap.meta_pages;
 	spin_unlock_irqrestore(&gm_heap.lock, flags);
 
-	objects = h.large_inuse + tiny[0] - tiny[1];
-	bytes = (h.large_pages << PAGE_SHIFT) + tiny[2] - tiny[3];
+	gm_debug_stats(&objects, &bytes);
+	objects += tiny[4] - tiny[5] + tiny[0] - tiny[1];
+	bytes += ((tiny[6] - tiny[7]) << PAGE_SHIFT) + tiny[2] - tiny[3];
 	for (spc = 1; spc < GM_NUM_SIZE_CLASSES; spc++) {
 		objects += sum[spc].nmalloc - sum[spc].nfree;
 		bytes += (sum[spc].nmalloc - sum[spc].nfree) * gm_class_to_size[spc];
@@ -117,8 +124,8 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "pages_scavenged: %lu\n", gm_scavenged());
 	seq_printf(m, "retain_pages: %lu\n", READ_ONCE(gm_retain_pages));
 	seq_printf(m, "grow_failures: %lu\n", h.grow_failures);
-	seq_printf(m, "large_objects_inuse: %lu\n", h.large_inuse);
-	seq_printf(m, "large_pages_inuse: %lu\n", h.large_pages);
+	seq_printf(m, "large_objects_inuse: %lu\n", tiny[4] - tiny[5]);
+	seq_printf(m, "large_pages_inuse: %lu\n", tiny[6] - tiny[7]);
 	seq_printf(m, "fixalloc_bytes: %zu\n",
 		   gm_fixalloc_bytes(&gm_heap.spanalloc) +
 		   gm_fixalloc_bytes(&gm_heap.arenaalloc) +
@@ -134,6 +141,8 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "double_frees: %ld\n", atomic_long_read(&gm_errors.double_frees));
 	seq_printf(m, "alloc_failures: %ld\n", atomic_long_read(&gm_errors.alloc_failures));
 	seq_printf(m, "bad_sizes: %ld\n", atomic_long_read(&gm_errors.bad_sizes));
+	seq_printf(m, "debug_flags: %u\n", READ_ONCE(gm_debug_flags));
+	seq_printf(m, "debug_errors: %lu\n", gm_debug_errors());
 	seq_puts(m, "# class objsize pages_per_span objs_per_span spans inuse cached_percpu allocs frees\n");
 	for (spc = 1; spc < GM_NUM_SPAN_CLASSES; spc++) {
 		unsigned int sc = spc == GM_TINY_SPC ? 2 : spc;
@@ -144,6 +153,17 @@ static int gm_stats_show(struct seq_file *m, void *v)
 			   READ_ONCE(gm_central[spc].nspans),
 			   sum[spc].nmalloc - sum[spc].nfree, sum[spc].cached,
 			   sum[spc].nmalloc, sum[spc].nfree);
+	}
+	/* Debug classes, when they hold spans: counts are not kept per class. */
+	for (spc = GM_NUM_SPAN_CLASSES + 1; spc < GM_ALL_SPAN_CLASSES; spc++) {
+		unsigned int sc = gm_spc_sizeclass(spc);
+
+		if (!READ_ONCE(gm_central[spc].nspans))
+			continue;
+		seq_printf(m, "d%-3u %6u %2u %4u %6lu %8s %6s %10s %10s\n", sc,
+			   gm_class_to_size[sc], gm_class_to_npages[sc],
+			   gm_class_to_nobjs[sc], READ_ONCE(gm_central[spc].nspans),
+			   "-", "-", "-", "-");
 	}
 	kfree(sum);
 	return 0;

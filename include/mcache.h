@@ -17,6 +17,13 @@
  * enter the same cache. See the design comment in gomalloc_mod.c.
  */
 enum { GM_CTX_TASK, GM_CTX_SOFTIRQ, GM_CTX_HARDIRQ, GM_NR_CTX };
+/* NMI gets a cache that holds nothing and is never written: it fails over
+ * to the slow paths, which refuse NMI context. */
+#define GM_CTX_NMI	GM_NR_CTX
+
+/* Freed large spans an mcache keeps for reuse: entries and pages. */
+#define GM_LARGE_CACHE		4
+#define GM_LARGE_CACHE_PAGES	256
 
 struct gm_mcache_stats {
 	unsigned long nmalloc;
@@ -26,7 +33,6 @@ struct gm_mcache_stats {
 struct gm_mcache {
 	struct gm_mspan *alloc[GM_NUM_SPAN_CLASSES];	/* current span */
 	void *freelist[GM_NUM_SPAN_CLASSES];		/* LIFO, objects of alloc[] */
-	unsigned int nfreelist[GM_NUM_SPAN_CLASSES];
 	struct gm_mcache_stats stats[GM_NUM_SPAN_CLASSES];
 	/* tiny allocator: current 16-byte block */
 	unsigned long tiny;
@@ -34,17 +40,24 @@ struct gm_mcache {
 	unsigned int tinyoffset;
 	unsigned long tiny_allocs, tiny_frees;
 	unsigned long tiny_bytes_alloc, tiny_bytes_free;
+	/* large objects: parked spans and counters */
+	struct gm_mspan *large[GM_LARGE_CACHE];
+	unsigned int nlarge, large_cached_pages;
+	unsigned long large_allocs, large_frees;
+	unsigned long large_pages_alloc, large_pages_free;
 	unsigned int cpu, ctx;
 };
 
-DECLARE_PER_CPU(struct gm_mcache *, gm_mcaches[GM_NR_CTX]);
+DECLARE_PER_CPU(struct gm_mcache *, gm_mcaches[GM_NR_CTX + 1]);
 extern struct gm_mspan gm_empty_span;
 
 static __always_inline unsigned int gm_ctx(void)
 {
 	unsigned long pc = preempt_count();
 
-	if (pc & (HARDIRQ_MASK | NMI_MASK))
+	if (unlikely(pc & NMI_MASK))
+		return GM_CTX_NMI;
+	if (pc & HARDIRQ_MASK)
 		return GM_CTX_HARDIRQ;
 	if (pc & SOFTIRQ_OFFSET)
 		return GM_CTX_SOFTIRQ;
@@ -57,7 +70,8 @@ static __always_inline struct gm_mcache *gm_this_mcache(void)
 	return __this_cpu_read(gm_mcaches[gm_ctx()]);
 }
 
-void *gm_mcache_refill_alloc(unsigned int spc, gfp_t gfp);
+void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
+			     unsigned long ip);
 
 /* Pop the LIFO list, else take the next slot of the allocCache window. */
 static __always_inline void *gm_mcache_take(struct gm_mcache *c, unsigned int spc)
@@ -69,8 +83,7 @@ static __always_inline void *gm_mcache_take(struct gm_mcache *c, unsigned int sp
 		c->freelist[spc] = *(void **)p;
 		if (want_init_on_free())
 			*(void **)p = NULL;
-		c->nfreelist[spc]--;
-		__set_bit(gm_span_objindex(s, (unsigned long)p), s->alloc_bits);
+		gm_bit_set(s->alloc_bits, gm_span_objindex(s, (unsigned long)p));
 		s->alloc_count++;
 		return p;
 	}
@@ -81,7 +94,8 @@ static __always_inline void *gm_mcache_take(struct gm_mcache *c, unsigned int sp
  * The allocation fast path. No lock, no atomic instruction: preemption off
  * keeps us on this CPU's cache for the current context.
  */
-static __always_inline void *gm_mcache_alloc(unsigned int spc, gfp_t gfp)
+static __always_inline void *gm_mcache_alloc(unsigned int spc, size_t size,
+					     gfp_t gfp, unsigned long ip)
 {
 	struct gm_mcache *c;
 	void *p;
@@ -91,7 +105,7 @@ static __always_inline void *gm_mcache_alloc(unsigned int spc, gfp_t gfp)
 	p = gm_mcache_take(c, spc);
 	if (unlikely(!p)) {
 		preempt_enable();
-		return gm_mcache_refill_alloc(spc, gfp);
+		return gm_mcache_refill_alloc(spc, size, gfp, ip);
 	}
 	c->stats[spc].nmalloc++;
 	preempt_enable();
@@ -113,14 +127,13 @@ static __always_inline void gm_mcache_free(struct gm_mspan *s, unsigned int idx,
 
 	preempt_disable();
 	c = gm_this_mcache();
-	if (likely(c->alloc[spc] == s && test_bit(idx, s->alloc_bits) &&
+	if (likely(c->alloc[spc] == s && gm_bit(s->alloc_bits, idx) &&
 		   !test_bit(idx, s->free_bits))) {
 		if (want_init_on_free())
-			memset(p, 0, s->elemsize);
+			gm_zero(p, s->elemsize);
 		if (gm_span_free_owned(s, idx)) {
 			*(void **)p = c->freelist[spc];
 			c->freelist[spc] = p;
-			c->nfreelist[spc]++;
 		}
 		c->stats[spc].nfree++;
 		preempt_enable();
@@ -134,8 +147,12 @@ int gm_mcache_init(void);
 void gm_mcache_exit(void);
 void gm_mcache_drain_cpu(unsigned int cpu);
 void gm_mcache_drain_all(void);
+void gm_mcache_drain_all_wait(void);
 void *gm_tiny_alloc(size_t size, gfp_t gfp);
 void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip);
 size_t gm_tiny_usable(struct gm_mspan *s, unsigned long p);
+struct gm_mspan *gm_mcache_large_get(unsigned int npages);
+bool gm_mcache_large_put(struct gm_mspan *s);
+void gm_mcache_large_uncount(unsigned int npages);
 
 #endif /* _GM_MCACHE_H */

@@ -6,6 +6,7 @@
 #include <linux/cache.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
+#include "mdebug.h"
 #include "mspan.h"
 
 /* How many unswept full spans cacheSpan sweeps before growing (Go: 100). */
@@ -29,7 +30,7 @@ struct gm_mcentral {
 #define GM_SG_SWEPT		GM_SG
 #define GM_SG_CACHED		(GM_SG + 3)
 
-extern struct gm_mcentral gm_central[GM_NUM_SPAN_CLASSES];
+extern struct gm_mcentral gm_central[GM_ALL_SPAN_CLASSES];
 
 void gm_mcentral_init(void);
 struct gm_mspan *gm_mcentral_cache_span(unsigned int spc, gfp_t gfp);

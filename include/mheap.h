@@ -43,8 +43,6 @@ struct gm_mheap {
 	unsigned long pages_held;	/* pages obtained from the buddy allocator */
 	unsigned long pages_free;	/* of those, in free runs of the tree */
 	unsigned long narenas;
-	unsigned long large_inuse;
-	unsigned long large_pages;
 	unsigned long meta_pages;	/* index pages (gm_region, L2 tables) */
 	unsigned long grow_failures;
 	unsigned long arenas_released;
@@ -73,7 +71,7 @@ void gm_heap_set_spans(struct gm_mspan *s, unsigned long base,
 bool gm_heap_owns_range(unsigned long p);
 
 void *gm_large_alloc(size_t size, gfp_t gfp);
-void gm_large_free(struct gm_mspan *s);
+void gm_large_free(struct gm_mspan *s, unsigned long ip);
 
 /*
  * spanOf: the in-use span holding @p, or NULL for any address that is not
@@ -98,9 +96,10 @@ static __always_inline struct gm_mspan *gm_span_of(const void *ptr)
 	s = READ_ONCE(r->spans[(off >> PAGE_SHIFT) & (GM_REGION_PAGES - 1)]);
 	if (unlikely(!s))
 		return NULL;
-	if (unlikely(READ_ONCE(s->state) < GM_SPAN_SMALL ||
-		     READ_ONCE(s->state) > GM_SPAN_LARGE ||
-		     p < READ_ONCE(s->base) || p >= gm_span_end(s)))
+	/* SMALL, TINY or LARGE; p in [base, base + bytes) */
+	if (unlikely((u8)(READ_ONCE(s->state) - GM_SPAN_SMALL) >
+		     GM_SPAN_LARGE - GM_SPAN_SMALL ||
+		     p - READ_ONCE(s->base) >= READ_ONCE(s->bytes)))
 		return NULL;
 	return s;
 }

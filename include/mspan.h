@@ -7,6 +7,7 @@
 #include <linux/bitops.h>
 #include <linux/list.h>
 #include <linux/rbtree.h>
+#include <linux/string.h>
 #include <linux/types.h>
 #include "sizeclasses.h"
 
@@ -19,9 +20,12 @@
 enum gm_span_state {
 	GM_SPAN_DEAD = 0,	/* descriptor not describing memory */
 	GM_SPAN_FREE,		/* free run in the heap's tree */
-	GM_SPAN_SMALL,		/* objects of one span class */
+	GM_SPAN_SMALL,		/* objects of one size class */
+	GM_SPAN_TINY,		/* 16-byte blocks of the tiny allocator */
+	GM_SPAN_DEBUG,		/* debug-mode objects (mdebug.c) */
 	GM_SPAN_LARGE,		/* one large object */
 	GM_SPAN_PCACHE,		/* pages held by a CPU's pageCache */
+	GM_SPAN_LCACHE,		/* a freed large span parked in an mcache */
 };
 
 /* Where a small span is: an mcache, or one of its mcentral's lists. */
@@ -33,6 +37,14 @@ enum gm_span_list {
 	GM_LIST_FULL_SWEPT,
 	GM_LIST_FULL_UNSWEPT,
 };
+
+/* The size class behind a span class (tiny blocks: 16 bytes; debug classes). */
+static inline unsigned int gm_spc_sizeclass(unsigned int spc)
+{
+	if (spc > GM_TINY_SPC)
+		return spc - GM_NUM_SPAN_CLASSES;
+	return spc == GM_TINY_SPC ? 2 : spc;
+}
 
 /*
  * Per tiny block: which byte offsets start a live sub-object (set by the CPU
@@ -51,6 +63,7 @@ struct gm_arena;
 
 struct gm_mspan {
 	unsigned long base;		/* first byte */
+	unsigned long bytes;		/* npages << PAGE_SHIFT, set when published */
 	unsigned int npages;
 	u8 state;			/* enum gm_span_state */
 	u8 list;			/* enum gm_span_list */
@@ -77,6 +90,35 @@ struct gm_mspan {
 	atomic_t npending ____cacheline_aligned_in_smp;
 	unsigned long free_bits[GM_SPAN_BITMAP_LONGS];
 } ____cacheline_aligned_in_smp;
+
+/*
+ * Zero an object. On x86 an inline `rep stosb` (what memset() itself does on
+ * ERMS CPUs) saves the call and return on the allocation fast path.
+ */
+static __always_inline void gm_zero(void *p, size_t n)
+{
+#ifdef CONFIG_X86_64
+	asm volatile("rep stosb" : "+D" (p), "+c" (n) : "a" (0) : "memory");
+#else
+	memset(p, 0, n);
+#endif
+}
+
+/* Non-atomic bit helpers on the owner's bitmaps (plain loads and stores). */
+static __always_inline bool gm_bit(const unsigned long *map, unsigned int i)
+{
+	return (map[i / BITS_PER_LONG] >> (i % BITS_PER_LONG)) & 1;
+}
+
+static __always_inline void gm_bit_set(unsigned long *map, unsigned int i)
+{
+	map[i / BITS_PER_LONG] |= 1UL << (i % BITS_PER_LONG);
+}
+
+static __always_inline void gm_bit_clear(unsigned long *map, unsigned int i)
+{
+	map[i / BITS_PER_LONG] &= ~(1UL << (i % BITS_PER_LONG));
+}
 
 static __always_inline unsigned int gm_span_objindex(const struct gm_mspan *s,
 						     unsigned long p)
@@ -105,7 +147,7 @@ static __always_inline void *gm_span_next_free_fast(struct gm_mspan *s)
 	idx = s->freeindex + bit;
 	s->alloc_cache = (cache >> bit) >> 1;
 	s->freeindex = idx + 1;
-	__set_bit(idx, s->alloc_bits);
+	gm_bit_set(s->alloc_bits, idx);
 	s->alloc_count++;
 	return (void *)(s->base + (unsigned long)idx * s->elemsize);
 }
@@ -120,7 +162,7 @@ static __always_inline bool gm_span_free_owned(struct gm_mspan *s,
 {
 	unsigned int ahead = idx - s->freeindex;
 
-	__clear_bit(idx, s->alloc_bits);
+	gm_bit_clear(s->alloc_bits, idx);
 	s->alloc_count--;
 	if (idx < s->freeindex)
 		return true;

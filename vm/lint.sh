@@ -62,13 +62,15 @@ gm_lint_ignores() {
 
 checkpatch=$(gm_checkpatch)
 cd "$GM_TOP"
+# Kernel-side C: top level, include/, selftests/, examples/, bench/ (not
+# bench/plugin/, a userspace qemu plugin); never Kbuild's generated *.mod.c.
 mapfile -t files < <(
 	{
 		find . -maxdepth 1 -name '*.c'
-		find include -name '*.h'
-		find selftests examples -name '*.c' -o -name '*.h'
-		[ -d bench ] && find bench -path bench/plugin -prune -o \
-			\( -name '*.c' -o -name '*.h' \) -print
+		for d in include selftests examples bench; do
+			[ ! -d "$d" ] || find "$d" -path bench/plugin -prune -o \
+				\( -name '*.c' -o -name '*.h' \) -print
+		done
 	} | sed 's|^\./||' | grep -v '\.mod\.c$' | LC_ALL=C sort
 )
 [ "${#files[@]}" -gt 0 ] || gm_die "no C sources found under $GM_TOP"

@@ -253,7 +253,7 @@ static void gm_test_span_of(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, gm_span_of(gm_test_span_of));	/* module text */
 	KUNIT_EXPECT_NULL(test, gm_span_of(ERR_PTR(-EINVAL)));
 	KUNIT_EXPECT_NULL(test, gm_span_of((void *)~0UL));
-	gm_large_free(s);
+	gm_large_free(s, 0);
 	KUNIT_EXPECT_NULL(test, gm_span_of(p));
 	kfree(k);
 	vfree(v);
@@ -317,7 +317,7 @@ struct kunit_suite gm_heap_suite = {
 	.test_cases = gm_heap_cases,
 };
 
-kunit_test_suites(&gm_sizeclass_suite, &gm_heap_suite, &gm_object_suite);
+kunit_test_suites(&gm_sizeclass_suite, &gm_heap_suite, &gm_object_suite, &gm_debug_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("gomalloc developers");

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Debug mode: red zones, poisoning, caller tracking, SLUB-style reports. */
+#ifndef _GM_MDEBUG_H
+#define _GM_MDEBUG_H
+
+#include <linux/types.h>
+#include "mspan.h"
+
+/* Flags of the `debug` module parameter. */
+#define GM_DEBUG_REDZONE	BIT(0)	/* Z: red zone after each object */
+#define GM_DEBUG_POISON		BIT(1)	/* P: poison freed objects */
+#define GM_DEBUG_TRACK		BIT(2)	/* U: record alloc and free callers */
+#define GM_DEBUG_ALL		(GM_DEBUG_REDZONE | GM_DEBUG_POISON | GM_DEBUG_TRACK)
+
+/* Debug objects live in their own spans, of span class GM_DEBUG_SPC(sc). */
+#define GM_DEBUG_SPC(sc)	(GM_NUM_SPAN_CLASSES + (sc))
+#define GM_ALL_SPAN_CLASSES	(2 * GM_NUM_SPAN_CLASSES)
+
+extern unsigned int gm_debug_flags;
+
+static inline bool gm_debug_enabled(void)
+{
+	return READ_ONCE(gm_debug_flags) != 0;
+}
+
+void *gm_debug_alloc(size_t size, gfp_t gfp, unsigned long ip);
+void gm_debug_free(struct gm_mspan *s, unsigned long p, unsigned long ip);
+size_t gm_debug_usable(struct gm_mspan *s, unsigned long p);
+int gm_debug_set(unsigned int flags);
+unsigned long gm_debug_validate(void);
+unsigned long gm_debug_errors(void);
+void gm_debug_stats(long *objects, long *bytes);
+int gm_debug_init(void);
+void gm_debug_exit(void);
+void gm_debug_drain(void);
+
+#endif /* _GM_MDEBUG_H */

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for debug mode: corrupt on purpose (write past the end, write
+ * after free, double free, interior free) and count the errors reported,
+ * through a KUnit resource the reporter looks up, as slub_kunit does.
+ */
+#include <linux/mm.h>
+#include <kunit/resource.h>
+#include <gomalloc.h>
+#include "gm_internal.h"
+#include "gm_kunit.h"
+#include "mdebug.h"
+#include "mheap.h"
+
+static int gm_errors_seen;
+static struct kunit_resource gm_errors_res;
+
+static int gm_debug_test_init(struct kunit *test)
+{
+	gm_kunit_quiet_init(test);
+	gm_errors_seen = 0;
+	kunit_add_named_resource(test, NULL, NULL, &gm_errors_res, "gomalloc_errors",
+				 &gm_errors_seen);
+	gm_debug_set(GM_DEBUG_ALL);
+	return 0;
+}
+
+static void gm_debug_test_exit(struct kunit *test)
+{
+	gm_debug_set(0);
+	gm_kunit_quiet_exit(test);
+}
+
+static void gm_test_debug_clean(struct kunit *test)
+{
+	void *objs[64];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = i % 4 ? gomalloc(1 + i * 131, GFP_KERNEL) :
+				  gomalloc_tiny(1 + i % 15, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		KUNIT_EXPECT_EQ(test, gm_span_of(objs[i])->state, (u8)GM_SPAN_DEBUG);
+		KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)objs[i], 8));
+		memset(objs[i], 0x5a, gomalloc_usable_size(objs[i]));
+	}
+	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(objs[1]), (size_t)132);
+	KUNIT_EXPECT_EQ(test, gm_debug_validate(), 0UL);
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		gofree(objs[i]);
+	KUNIT_EXPECT_EQ(test, gm_debug_validate(), 0UL);
+	KUNIT_EXPECT_EQ(test, gm_errors_seen, 0);
+}
+
+static void gm_test_debug_redzone(struct kunit *test)
+{
+	u8 *p = gomalloc(50, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(p), (size_t)50);
+	p[50] = 0x12;		/* one past the end */
+	p[53] = 0x34;
+	KUNIT_EXPECT_EQ(test, gm_debug_validate(), 1UL);
+	KUNIT_EXPECT_EQ(test, gm_errors_seen, 1);
+	p[51] = 0x56;		/* again, caught by the free */
+	gofree(p);
+	KUNIT_EXPECT_EQ(test, gm_errors_seen, 2);
+}
+
+static void gm_test_debug_use_after_free(struct kunit *test)
+{
+	u8 *p = gomalloc(64, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	gofree(p);
+	KUNIT_EXPECT_EQ(test, p[0], (u8)0x6b);	/* poisoned */
+	KUNIT_EXPECT_EQ(test, p[63], (u8)0xa5);
+	p[3] = 0x55;		/* write after free */
+	KUNIT_EXPECT_EQ(test, gm_debug_validate(), 1UL);
+	KUNIT_EXPECT_EQ(test, gm_errors_seen, 1);
+	/* The report restored the poison: a second pass finds nothing. */
+	KUNIT_EXPECT_EQ(test, gm_debug_validate(), 0UL);
+	KUNIT_EXPECT_EQ(test, gm_errors_seen, 1);
+}
+
+static void gm_test_debug_double_free(struct kunit *test)
+{
+	long dbl = atomic_long_read(&gm_errors.double_frees);
+	long objects, bytes, tiny, before;
+	void *p;
+
+	gm_stats_objects(&before, &bytes, &tiny);
+	p = gomalloc(200, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	gm_stats_objects(&objects, &bytes, &tiny);
+	KUNIT_EXPECT_EQ(test, objects, before + 1);
+	gofree(p);
+	gofree(p);
+	KUNIT_EXPECT_EQ(test, gm_errors_seen, 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.double_frees), dbl + 1);
+	gm_stats_objects(&objects, &bytes, &tiny);
+	KUNIT_EXPECT_EQ(test, objects, before);
+	KUNIT_EXPECT_EQ(test, gm_debug_validate(), 0UL);
+}
+
+static void gm_test_debug_interior_free(struct kunit *test)
+{
+	long inv = atomic_long_read(&gm_errors.invalid_frees);
+	u8 *p = gomalloc(100, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	gofree(p + 4);
+	KUNIT_EXPECT_EQ(test, gm_errors_seen, 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.invalid_frees), inv + 1);
+	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(p), (size_t)100);	/* still live */
+	gofree(p);
+	KUNIT_EXPECT_EQ(test, gm_errors_seen, 1);
+}
+
+static void gm_test_debug_tiny_overflow(struct kunit *test)
+{
+	u8 *p = gomalloc_tiny(5, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(p), (size_t)5);
+	p[5] = 0;
+	gofree(p);
+	KUNIT_EXPECT_EQ(test, gm_errors_seen, 1);
+}
+
+static struct kunit_case gm_debug_cases[] = {
+	KUNIT_CASE(gm_test_debug_clean),
+	KUNIT_CASE(gm_test_debug_redzone),
+	KUNIT_CASE(gm_test_debug_use_after_free),
+	KUNIT_CASE(gm_test_debug_double_free),
+	KUNIT_CASE(gm_test_debug_interior_free),
+	KUNIT_CASE(gm_test_debug_tiny_overflow),
+	{}
+};
+
+struct kunit_suite gm_debug_suite = {
+	.name = "gomalloc_debug",
+	.init = gm_debug_test_init,
+	.exit = gm_debug_test_exit,
+	.test_cases = gm_debug_cases,
+};

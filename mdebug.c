@@ -431,6 +431,7 @@ int gm_debug_init(void)
 		spin_lock_init(&gm_dclasses[sc].lock);
 	gm_dbg_dir = debugfs_create_dir("gomalloc", NULL);
 	debugfs_create_file("validate", 0600, gm_dbg_dir, NULL, &gm_validate_fops);
+	gm_heap_debugfs(gm_dbg_dir);
 	WRITE_ONCE(gm_debug_ready, true);
 	return 0;
 }

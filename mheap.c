@@ -15,6 +15,7 @@
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/string.h>
+#include <linux/fault-inject.h>
 #include "gm_internal.h"
 #include "mheap.h"
 #include "mcache.h"
@@ -30,6 +31,38 @@ module_param_named(retain_pages, gm_retain_pages, ulong, 0644);
 GM_EXPORT_INTERNAL(gm_retain_pages);
 MODULE_PARM_DESC(retain_pages,
 		 "Pages of wholly free arenas kept instead of returned to the system (default 512)");
+
+#ifdef CONFIG_FAULT_INJECTION
+/*
+ * gomalloc's own injection point (debugfs gomalloc/fail_alloc): a request
+ * for pages from the heap (a new span, a page-cache block, a large object)
+ * fails as if memory were exhausted.
+ */
+static DECLARE_FAULT_ATTR(gm_fail_alloc);
+#endif
+
+static bool gm_should_fail_alloc(unsigned int npages, gfp_t gfp)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	unsigned long flags;
+
+	if (!should_fail(&gm_fail_alloc, (size_t)npages << PAGE_SHIFT))
+		return false;
+	spin_lock_irqsave(&gm_heap.lock, flags);
+	gm_heap.injected_failures++;
+	spin_unlock_irqrestore(&gm_heap.lock, flags);
+	return true;
+#else
+	return false;
+#endif
+}
+
+void gm_heap_debugfs(struct dentry *dir)
+{
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	fault_create_debugfs_attr("fail_alloc", dir, &gm_fail_alloc);
+#endif
+}
 
 /* Orders above this count as failed (tests force the high-order fallback). */
 unsigned int gm_grow_max_order = GM_MAX_ORDER;
@@ -337,6 +370,8 @@ struct gm_mspan *gm_heap_alloc(unsigned int npages, gfp_t gfp)
 	unsigned long flags, base;
 	int tries;
 
+	if (gm_should_fail_alloc(npages, gfp))
+		return NULL;
 	spare = gm_fixalloc_alloc(&gm_heap.spanalloc, gfp);
 	if (!spare)
 		return NULL;

@@ -89,7 +89,7 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	unsigned long tiny[GM_STATS_EXTRA], flags;
 	struct {
 		unsigned long pages_held, pages_free, narenas, arenas_released;
-		unsigned long grow_failures, meta_pages;
+		unsigned long grow_failures, injected_failures, meta_pages;
 	} h;
 	long objects = 0, bytes = 0;
 	unsigned int spc;
@@ -104,6 +104,7 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	h.narenas = gm_heap.narenas;
 	h.arenas_released = gm_heap.arenas_released;
 	h.grow_failures = gm_heap.grow_failures;
+	h.injected_failures = gm_heap.injected_failures;
 	h.meta_pages = gm_heap.meta_pages;
 	spin_unlock_irqrestore(&gm_heap.lock, flags);
 
@@ -124,6 +125,7 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "pages_scavenged: %lu\n", gm_scavenged());
 	seq_printf(m, "retain_pages: %lu\n", READ_ONCE(gm_retain_pages));
 	seq_printf(m, "grow_failures: %lu\n", h.grow_failures);
+	seq_printf(m, "injected_failures: %lu\n", h.injected_failures);
 	seq_printf(m, "large_objects_inuse: %lu\n", tiny[4] - tiny[5]);
 	seq_printf(m, "large_pages_inuse: %lu\n", tiny[6] - tiny[7]);
 	seq_printf(m, "fixalloc_bytes: %zu\n",

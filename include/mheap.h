@@ -3,6 +3,7 @@
 #ifndef _GM_MHEAP_H
 #define _GM_MHEAP_H
 
+#include <linux/debugfs.h>
 #include <linux/mm.h>
 #include <linux/rbtree.h>
 #include <linux/spinlock.h>
@@ -45,6 +46,7 @@ struct gm_mheap {
 	unsigned long narenas;
 	unsigned long meta_pages;	/* index pages (gm_region, L2 tables) */
 	unsigned long grow_failures;
+	unsigned long injected_failures;	/* by debugfs gomalloc/fail_alloc */
 	unsigned long arenas_released;
 	struct gm_fixalloc spanalloc;	/* span descriptors */
 	struct gm_fixalloc arenaalloc;	/* arena descriptors */
@@ -59,6 +61,7 @@ extern unsigned int gm_grow_max_order;
 
 int gm_heap_init(void);
 void gm_heap_exit(void);
+void gm_heap_debugfs(struct dentry *dir);
 struct gm_mspan *gm_heap_alloc(unsigned int npages, gfp_t gfp);
 void gm_heap_free(struct gm_mspan *s);
 void gm_heap_publish(struct gm_mspan *s, enum gm_span_state state);

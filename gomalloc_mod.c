@@ -304,8 +304,8 @@ void *gorealloc(const void *ptr, size_t new_size, gfp_t gfp)
 	old = gomalloc_usable_size(ptr);
 	if (!old) {
 		atomic_long_inc(&gm_errors.invalid_frees);
-		pr_err_ratelimited("gomalloc: gorealloc(%p) from %pS: not a live gomalloc object\n",
-				   ptr, (void *)_RET_IP_);
+		pr_err_ratelimited("gomalloc: %s(%p) from %pS: not a live gomalloc object\n",
+				   __func__, ptr, (void *)_RET_IP_);
 		return NULL;
 	}
 	if (new_size <= old)

@@ -16,7 +16,6 @@
 #include "mpagecache.h"
 
 DEFINE_PER_CPU(struct gm_mcache *, gm_mcaches[GM_NR_CTX + 1]);
-GM_EXPORT_INTERNAL(gm_mcaches);
 
 /* Go's emptymspan: what an mcache holds before its first refill. */
 struct gm_mspan gm_empty_span;
@@ -362,7 +361,7 @@ void gm_mcache_drain_cpu(unsigned int cpu)
 	unsigned int ctx;
 
 	for (ctx = 0; ctx < GM_NR_CTX; ctx++)
-		gm_mcache_drain(per_cpu(gm_mcaches, cpu)[ctx]);
+		gm_mcache_drain(per_cpu(gm_mcaches[ctx], cpu));
 	gm_pagecache_flush(cpu);
 }
 GM_EXPORT_INTERNAL(gm_mcache_drain_cpu);
@@ -436,9 +435,9 @@ int gm_mcache_init(void)
 				c->alloc[spc] = &gm_empty_span;
 			c->cpu = cpu;
 			c->ctx = ctx;
-			per_cpu(gm_mcaches, cpu)[ctx] = c;
+			per_cpu(gm_mcaches[ctx], cpu) = c;
 		}
-		per_cpu(gm_mcaches, cpu)[GM_CTX_NMI] = &gm_nmi_mcache;
+		per_cpu(gm_mcaches[GM_CTX_NMI], cpu) = &gm_nmi_mcache;
 	}
 	gm_drain_wq = alloc_workqueue("gomalloc_drain", WQ_MEM_RECLAIM, 0);
 	if (!gm_drain_wq)
@@ -466,6 +465,9 @@ void gm_mcache_exit(void)
 		destroy_workqueue(gm_drain_wq);
 	gm_drain_wq = NULL;
 	for_each_possible_cpu(cpu)
-		if (per_cpu(gm_mcaches, cpu)[0])
+		if (per_cpu(gm_mcaches[0], cpu))
 			gm_mcache_drain_cpu(cpu);
 }
+
+/* Last in the file: sparse loses the __percpu marking after the export. */
+GM_EXPORT_INTERNAL(gm_mcaches);

@@ -141,6 +141,7 @@ static int gm_index_ensure(unsigned long base, unsigned long npages, gfp_t gfp)
 		}
 		spin_lock_irqsave(&gm_heap.lock, flags);
 		if (l2 && !*l1) {
+			/* Zeroed table visible before the pointer (gm_span_of). */
 			smp_store_release(l1, l2);
 			gm_heap.meta_pages += 1UL << GM_L2_ORDER;
 			l2 = NULL;
@@ -157,6 +158,7 @@ static int gm_index_ensure(unsigned long base, unsigned long npages, gfp_t gfp)
 			return -ENOMEM;
 		spin_lock_irqsave(&gm_heap.lock, flags);
 		if (!*slot) {
+			/* Zeroed region visible before the pointer (gm_span_of). */
 			smp_store_release(slot, r);
 			gm_heap.meta_pages++;
 			r = NULL;

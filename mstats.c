@@ -20,8 +20,10 @@ struct gm_class_sum {
 	unsigned long nmalloc, nfree, cached;
 };
 
-/* tiny[]: tiny allocs, frees, bytes allocated, bytes freed, then large
- * allocs, frees, pages allocated, pages freed. */
+/*
+ * tiny[]: tiny allocs, frees, bytes allocated, bytes freed, then large
+ * allocs, frees, pages allocated, pages freed.
+ */
 #define GM_STATS_EXTRA	8
 
 static void gm_stats_sum(struct gm_class_sum *sum, unsigned long *tiny)
@@ -32,7 +34,7 @@ static void gm_stats_sum(struct gm_class_sum *sum, unsigned long *tiny)
 	memset(tiny, 0, sizeof(*tiny) * GM_STATS_EXTRA);
 	for_each_possible_cpu(cpu)
 		for (ctx = 0; ctx < GM_NR_CTX; ctx++) {
-			struct gm_mcache *c = per_cpu(gm_mcaches, cpu)[ctx];
+			struct gm_mcache *c = per_cpu(gm_mcaches[ctx], cpu);
 
 			if (!c)
 				continue;

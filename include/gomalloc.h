@@ -10,8 +10,16 @@
 #include <linux/types.h>
 #include <linux/gfp.h>
 
-/* Largest size gomalloc() can ever serve (one buddy block of the top order). */
-#define GOMALLOC_MAX_SIZE	(PAGE_SIZE << (MAX_ORDER - 1))
+/*
+ * Largest size gomalloc() can ever serve: one buddy block of the top order
+ * (6.8 renamed MAX_ORDER, exclusive, to MAX_PAGE_ORDER, inclusive).
+ */
+#ifdef MAX_PAGE_ORDER
+#define GOMALLOC_MAX_ORDER	MAX_PAGE_ORDER
+#else
+#define GOMALLOC_MAX_ORDER	(MAX_ORDER - 1)
+#endif
+#define GOMALLOC_MAX_SIZE	(PAGE_SIZE << GOMALLOC_MAX_ORDER)
 /* gomalloc_tiny() takes 1..GOMALLOC_TINY_MAX bytes. */
 #define GOMALLOC_TINY_MAX	15
 

@@ -17,8 +17,10 @@
  * enter the same cache. See the design comment in gomalloc_mod.c.
  */
 enum { GM_CTX_TASK, GM_CTX_SOFTIRQ, GM_CTX_HARDIRQ, GM_NR_CTX };
-/* NMI gets a cache that holds nothing and is never written: it fails over
- * to the slow paths, which refuse NMI context. */
+/*
+ * NMI gets a cache that holds nothing and is never written: it fails over
+ * to the slow paths, which refuse NMI context.
+ */
 #define GM_CTX_NMI	GM_NR_CTX
 
 /* Freed large spans an mcache keeps for reuse: entries and pages. */

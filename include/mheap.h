@@ -7,6 +7,7 @@
 #include <linux/mm.h>
 #include <linux/rbtree.h>
 #include <linux/spinlock.h>
+#include <gomalloc.h>
 #include "fixalloc.h"
 #include "mspan.h"
 
@@ -21,7 +22,7 @@
 #define GM_L1_ENTRIES		(1UL << (GM_INDEX_BITS - GM_L2_BITS))
 #define GM_L2_ENTRIES		(1UL << GM_L2_BITS)
 #define GM_L2_ORDER		get_order(GM_L2_ENTRIES * sizeof(void *))
-#define GM_MAX_ORDER		(MAX_ORDER - 1)
+#define GM_MAX_ORDER		GOMALLOC_MAX_ORDER
 
 /* A block obtained from alloc_pages(), naturally aligned. */
 struct gm_arena {

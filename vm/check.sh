@@ -7,6 +7,8 @@ set -euo pipefail
 gm_need_packages $GM_PACKAGES
 kver=$(gm_stock_kver 6.1)
 [ -n "$kver" ] || gm_die "no Debian 6.1 kernel image in /lib/modules"
+kver12=$(gm_stock_kver 6.12)
+[ -n "$kver12" ] || gm_die "no Debian 6.12 kernel image in /lib/modules"
 out="$GM_TOP/out/check"
 rm -rf "$out"
 mkdir -p "$out"
@@ -14,9 +16,10 @@ mkdir -p "$out"
 dbg=$("$GM_TOP/vm/debug-kernel.sh" | tail -n 1)
 [ -f "$dbg/.gomalloc-done" ] || gm_die "debug kernel missing"
 
-gm_log "building against the debug kernel and against $kver (W=1)"
+gm_log "building against the debug kernel, $kver and $kver12 (W=1)"
 gm_build "$dbg" "$out/build-debug"
 gm_build "$(gm_stock_kdir "$kver")" "$out/build-stock"
+gm_build "$(gm_stock_kdir "$kver12")" "$out/build-612"
 [ -f "$out/build-debug/gomalloc_kunit.ko" ] || gm_die "gomalloc_kunit.ko was not built"
 
 # Guest 1: the debug kernel (KASAN, lockdep, atomic-sleep checks, KUnit).
@@ -47,6 +50,32 @@ mkdir -p "$s"
 gm_stage_kselftest "$out/build-stock" "$s"
 echo 'sh ./ksft-run.sh stock-6.1' >"$s/run.sh"
 
+# Guest 3: Debian's stock 6.12 kernel.
+s12="$out/payload-612"
+mkdir -p "$s12"
+gm_stage_kselftest "$out/build-612" "$s12"
+echo 'sh ./ksft-run.sh stock-6.12' >"$s12/run.sh"
+
+# Host checks: style and static analysis, DKMS packaging, the viewer.
+h="$out/host"
+mkdir -p "$h"
+{
+	echo "KSFT-BEGIN host"
+	n=0
+	for t in "vm/lint.sh" "vm/dkms-check.sh" "sh tools/test-gomalloc-top.sh"; do
+		n=$((n + 1))
+		if (cd "$GM_TOP" && $t) >"$h/check-$n.log" 2>&1; then
+			echo "ok $n $t"
+		else
+			echo "not ok $n $t (log: $h/check-$n.log)"
+			tail -n 25 "$h/check-$n.log" | sed 's/^/# /' >&2
+		fi
+	done
+	echo "KSFT-END"
+	echo "GM-DONE rc=0"
+} >"$h/results.log"
+: >"$h/console.log"
+
 gm_log "guest 1: debug kernel, KUnit + kselftests (-smp 4)"
 "$GM_TOP/vm/boot.sh" -k "$dbg/arch/x86/boot/bzImage" -p "$p" -o "$out/debug" \
 	-t "${GOMALLOC_DEBUG_TIMEOUT:-600}" -s 4 -m 2048 || true
@@ -54,5 +83,9 @@ gm_log "guest 2: Debian stock $kver, kselftests (-smp 4)"
 "$GM_TOP/vm/boot.sh" -k "$(gm_stock_vmlinuz "$kver")" -p "$s" -o "$out/stock" \
 	-t "${GOMALLOC_STOCK_TIMEOUT:-300}" -s 4 -m 2048 || true
 
+gm_log "guest 3: Debian stock $kver12, kselftests (-smp 4)"
+"$GM_TOP/vm/boot.sh" -k "$(gm_stock_vmlinuz "$kver12")" -p "$s12" -o "$out/stock612" \
+	-t "${GOMALLOC_STOCK_TIMEOUT:-300}" -s 4 -m 2048 || true
+
 python3 "$GM_TOP/vm/summarize.py" --expect-kunit debug \
-	debug="$out/debug" stock-6.1="$out/stock"
+	host="$out/host" debug="$out/debug" stock-6.1="$out/stock" stock-6.12="$out/stock612"

@@ -7,8 +7,9 @@ mkdir -p "$GM_CACHE"
 
 # Packages every VM job needs, all from Debian 12's archive.
 GM_PACKAGES="make gcc linux-headers-amd64 linux-image-amd64 linux-source-6.1
-qemu-system-x86 busybox-static cpio kmod gzip xz-utils bc flex bison
-libelf-dev libssl-dev dwarves python3"
+linux-headers-6.12-amd64 linux-image-6.12-amd64 qemu-system-x86 busybox-static
+cpio kmod gzip xz-utils bc flex bison libelf-dev libssl-dev dwarves python3
+rsync sparse dkms"
 
 gm_log() { printf '[gomalloc] %s\n' "$*" >&2; }
 gm_die() { printf '[gomalloc] error: %s\n' "$*" >&2; exit 1; }

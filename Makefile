@@ -42,3 +42,4 @@ help:
 	@echo "make run         boot Debian's 6.1 in qemu, load gomalloc + demo, print /proc/gomalloc"
 	@echo "make check       all tests (KUnit in debug kernel, kselftests in stock kernel)"
 	@echo "make bench       gomalloc vs SLUB, guest instruction counts"
+	@echo "make lint        checkpatch, sparse, W=1"

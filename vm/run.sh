@@ -13,7 +13,7 @@ mkdir -p "$out/payload"
 gm_log "building gomalloc.ko against $kver"
 gm_build "$(gm_stock_kdir "$kver")" "$out/build"
 cp "$out/build/gomalloc.ko" "$out/build/examples/demo_client/gomalloc_demo.ko" \
-	"$out/payload/"
+	"$GM_TOP/tools/gomalloc-top" "$out/payload/"
 cat >"$out/payload/run.sh" <<'PAYLOAD'
 exec >"$GM_RESULT" 2>&1
 set -e
@@ -21,6 +21,7 @@ echo "# insmod gomalloc.ko"; insmod gomalloc.ko
 echo "# insmod gomalloc_demo.ko"; insmod gomalloc_demo.ko
 echo "# lsmod"; lsmod | grep gomalloc
 echo "# cat /proc/gomalloc (demo client loaded)"; cat /proc/gomalloc
+echo "# tools/gomalloc-top -o -n 8"; sh ./gomalloc-top -o -n 8
 echo "# rmmod gomalloc_demo gomalloc"; rmmod gomalloc_demo; rmmod gomalloc
 echo "# unloaded"
 PAYLOAD

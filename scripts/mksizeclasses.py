@@ -9,7 +9,10 @@ to 4 KiB kernel pages:
     size reaches a power of two: to 16 at 32, to size/8 at every power of two
     from 128 on, and to 256 from 2048 on; the last candidate is 32768;
   * a class's span is the fewest pages whose tail (the bytes left over after
-    the last whole object) is at most 1/8 of the span;
+    the last whole object) is at most 1/8 of the span and that hold at least
+    8 objects or 8 KiB (Go's page size): with 4 KiB pages a class from 576
+    bytes up would otherwise get spans of a few objects, and allocation
+    would go back to the central lists every few objects;
   * a candidate that needs the same number of pages and fits the same number
     of objects as the class before it replaces that class: the larger size
     costs no extra memory and serves more requests;
@@ -33,6 +36,8 @@ SMALL_SIZE_MAX = 1024
 LARGE_SIZE_DIV = 128
 MAX_OBJS_PER_SPAN = 512
 MAX_TAIL_DIVISOR = 8            # tail waste <= span / 8 (12.5%)
+MIN_SPAN_OBJS = 8               # a span holds at least this many objects...
+MIN_SPAN_BYTES = 8192           # ...or is at least this big (Go's page)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 C_PATH = "sizeclasses.c"
@@ -68,9 +73,12 @@ def is_pow2(x):
 
 def span_pages(size):
     npages = 1
-    while (npages * PAGE_SIZE) % size > (npages * PAGE_SIZE) // MAX_TAIL_DIVISOR:
+    while True:
+        span = npages * PAGE_SIZE
+        if (span % size <= span // MAX_TAIL_DIVISOR and
+                (span // size >= MIN_SPAN_OBJS or span >= MIN_SPAN_BYTES)):
+            return npages
         npages += 1
-    return npages
 
 
 def make_classes():

@@ -30,6 +30,35 @@ gm_param() {
 	cat "/sys/module/gomalloc_test/parameters/$1"
 }
 
+# CPUs that can go offline (cpu1..), empty if none can.
+gm_hotplug_cpus() {
+	[ -w /sys/devices/system/cpu/cpu1/online ] || return 0
+	ls -d /sys/devices/system/cpu/cpu[1-9]* 2>/dev/null
+}
+
+# gm_cpu_churn SECONDS: take those CPUs offline and online in a loop, in the
+# background (its pid in $churn); gm_cpu_churn_end waits and onlines all.
+gm_cpu_churn() {
+	churn=""
+	cpus=$(gm_hotplug_cpus)
+	[ -n "$cpus" ] || return 0
+	(
+		end=$(($(date +%s) + $1))
+		while [ "$(date +%s)" -lt "$end" ]; do
+			for c in $cpus; do
+				echo 0 >"$c/online" 2>/dev/null
+				echo 1 >"$c/online" 2>/dev/null
+			done
+		done
+	) &
+	churn=$!
+}
+
+gm_cpu_churn_end() {
+	[ -n "$churn" ] && wait "$churn"
+	for c in $(gm_hotplug_cpus); do echo 1 >"$c/online" 2>/dev/null; done
+}
+
 gm_expect_eq() {
 	if [ "$2" != "$3" ]; then
 		echo "FAIL: $1: expected $3, got $2"

@@ -5,17 +5,12 @@
 . "$(dirname "$0")/gm_lib.sh"
 gm_require
 before=$(gm_stat objects_inuse)
-pids=""
 ncpu=$(grep -c ^processor /proc/cpuinfo)
-i=0
-# One client load at a time (a module loads once), so run the large test
-# from the multicpu workers' CPUs by loading it repeatedly in a row while
-# the multicpu test loads large objects on every CPU.
-gm_run multicpu seconds=2 || exit 1
-while [ $i -lt 3 ]; do
-	gm_run large || exit 1
-	i=$((i + 1))
-done
+# Every size class of large object, zeroed, page-aligned, usable size...
+gm_run large || exit 1
+# ...then one worker per CPU allocating and freeing only large objects,
+# 30% of them freed on another CPU.
+gm_run largecpu seconds=2 || exit 1
 gm_expect_eq "objects_inuse after large" "$(gm_stat objects_inuse)" "$before"
 gm_expect_eq "large_objects_inuse" "$(gm_stat large_objects_inuse)" 0
 echo 2 >/proc/sys/vm/drop_caches

@@ -8,24 +8,10 @@
 gm_require
 secs=${GM_STRESS_SECONDS:-10}
 before=$(gm_stat objects_inuse)
-cpus=$(ls -d /sys/devices/system/cpu/cpu[1-9]* 2>/dev/null)
-loop=""
-if [ -n "$cpus" ] && [ -w /sys/devices/system/cpu/cpu1/online ]; then
-	(
-		end=$(($(date +%s) + secs))
-		while [ "$(date +%s)" -lt "$end" ]; do
-			for c in $cpus; do
-				echo 0 >"$c/online" 2>/dev/null
-				echo 1 >"$c/online" 2>/dev/null
-			done
-		done
-	) &
-	loop=$!
-fi
+gm_cpu_churn "$secs"
 insmod "$here/gomalloc_test.ko" test=stress seconds="$secs"
 rc=$?
-[ -n "$loop" ] && wait "$loop"
-for c in $cpus; do echo 1 >"$c/online" 2>/dev/null; done
+gm_cpu_churn_end
 dmesg | grep 'gomalloc_test: stress: .*operations' | tail -n 1
 [ $rc = 0 ] || { echo "FAIL: stress found corruption or failed allocations"; exit 1; }
 rmmod gomalloc_test

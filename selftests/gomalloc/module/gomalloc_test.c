@@ -18,7 +18,7 @@
 
 static char *test = "basic";
 module_param(test, charp, 0444);
-MODULE_PARM_DESC(test, "basic, large, multicpu, stress, irq, badinput, faults or leak");
+MODULE_PARM_DESC(test, "basic, large, largecpu, multicpu, stress, irq, badinput, faults or leak");
 static unsigned int seconds = 3;
 module_param(seconds, uint, 0444);
 MODULE_PARM_DESC(seconds, "How long the multicpu, irq and faults tests run");
@@ -212,6 +212,7 @@ struct gt_worker {
 };
 
 static struct gt_worker *gt_workers;
+static bool gt_large_only;	/* test=largecpu: only large objects */
 static unsigned int gt_nworkers;
 static unsigned long gt_deadline;
 
@@ -284,7 +285,7 @@ static int gt_worker_fn(void *arg)
 				live[i].p = NULL;
 			}
 		}
-		switch ((rnd >> 4) % 16) {
+		switch (gt_large_only ? 1 : (rnd >> 4) % 16) {
 		case 0:
 			n = 1 + (rnd >> 12) % GOMALLOC_TINY_MAX;
 			live[i].p = gomalloc_tiny(n, GFP_KERNEL);
@@ -552,6 +553,8 @@ static int __init gomalloc_test_init(void)
 		gt_large();
 	else if (!strcmp(test, "multicpu") || !strcmp(test, "stress"))
 		gt_multicpu();
+	else if (!strcmp(test, "largecpu"))
+		gt_large_only = true;
 	else if (!strcmp(test, "irq"))
 		gt_irq();
 	else if (!strcmp(test, "badinput"))
@@ -562,6 +565,8 @@ static int __init gomalloc_test_init(void)
 		gt_leak();
 	else
 		return -EINVAL;
+	if (gt_large_only)
+		gt_multicpu();
 	if (atomic_read(&gt_errors)) {
 		pr_err("gomalloc_test: %s: %d check(s) failed\n", test, atomic_read(&gt_errors));
 		return -EINVAL;

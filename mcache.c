@@ -106,9 +106,15 @@ void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 	preempt_disable();
 	c = gm_this_mcache();
 	if (c->alloc[spc] == s) {
-		/* Owned here, yet not allocated or already pending: a double free. */
+		/*
+		 * Owned by this context's cache: the fast path saw this and found
+		 * the object free, or we migrated to the owner's CPU since.
+		 */
+		bool ok = gm_mcache_free_owned(c, s, idx, p);
+
 		preempt_enable();
-		gm_report_free(p, "object is not allocated (double free?)", true, ip);
+		if (!ok)
+			gm_report_free(p, "object is not allocated (double free?)", true, ip);
 		return;
 	}
 	preempt_enable();
@@ -172,9 +178,15 @@ void *gm_tiny_alloc(size_t size, gfp_t gfp)
 	c = gm_this_mcache();
 	off = ALIGN(c->tinyoffset, gm_tiny_align(size));
 	if (likely(c->tiny && off + size <= GM_TINY_BLOCK)) {
+		/*
+		 * Form the pointer while the cache is ours: once preemptible,
+		 * another task or the CPU-dead drain may replace c->tiny.
+		 */
+		void *p = (void *)(c->tiny + off);
+
 		gm_tiny_claim(c, off, size);
 		preempt_enable();
-		return (void *)(c->tiny + off);
+		return p;
 	}
 	preempt_enable();
 

@@ -378,11 +378,10 @@ struct gm_mspan *gm_heap_alloc(unsigned int npages, gfp_t gfp)
 	if (!spare)
 		return NULL;
 	if (npages < GM_PCACHE_MAX_RUN) {
-		base = gm_pagecache_alloc(npages, gfp);
+		base = gm_pagecache_alloc(npages, gfp, &spare->arena);
 		if (base) {
 			spare->base = base;
 			spare->npages = npages;
-			spare->arena = gm_span_entry(base)->arena;
 			return spare;
 		}
 	}

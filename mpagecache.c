@@ -39,7 +39,8 @@ int gm_pagecache_find_run(u64 cache, unsigned int npages)
 }
 GM_EXPORT_INTERNAL(gm_pagecache_find_run);
 
-static unsigned long gm_pagecache_cut(struct gm_pagecache *pc, unsigned int npages)
+static unsigned long gm_pagecache_cut(struct gm_pagecache *pc, unsigned int npages,
+				      struct gm_arena **arena)
 {
 	int i;
 	u64 mask;
@@ -53,6 +54,8 @@ static unsigned long gm_pagecache_cut(struct gm_pagecache *pc, unsigned int npag
 	mask = (npages == 64 ? ~0ULL : (1ULL << npages) - 1) << i;
 	pc->cache &= ~mask;
 	pc->hits++;
+	/* Read under the lock: a flush may free the block's descriptor after. */
+	*arena = pc->block->arena;
 	return pc->base + ((unsigned long)i << PAGE_SHIFT);
 }
 
@@ -74,14 +77,15 @@ static struct gm_mspan *gm_pagecache_new_block(gfp_t gfp)
  * or 0: the caller then goes to the heap. Refills only an empty cache, as
  * Go does, so a refill never has free pages to flush.
  */
-unsigned long gm_pagecache_alloc(unsigned int npages, gfp_t gfp)
+unsigned long gm_pagecache_alloc(unsigned int npages, gfp_t gfp,
+				 struct gm_arena **arena)
 {
 	struct gm_pagecache *pc = raw_cpu_ptr(&gm_pcache);
 	struct gm_mspan *b, *old = NULL;
 	unsigned long flags, base;
 
 	spin_lock_irqsave(&pc->lock, flags);
-	base = gm_pagecache_cut(pc, npages);
+	base = gm_pagecache_cut(pc, npages, arena);
 	if (base || pc->cache) {
 		spin_unlock_irqrestore(&pc->lock, flags);
 		return base;
@@ -101,7 +105,7 @@ unsigned long gm_pagecache_alloc(unsigned int npages, gfp_t gfp)
 		pc->refills++;
 		b = NULL;
 	}
-	base = gm_pagecache_cut(pc, npages);
+	base = gm_pagecache_cut(pc, npages, arena);
 	spin_unlock_irqrestore(&pc->lock, flags);
 	if (old)
 		gm_fixalloc_free(&gm_heap.spanalloc, old);

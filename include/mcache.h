@@ -121,23 +121,36 @@ void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
  * The free fast path, for an object of a span this context's cache owns:
  * clear its bit and push it on the LIFO list. Others take the slow path.
  */
+/*
+ * Free into @c, which owns @s (preemption disabled): clear the bit, keep the
+ * object on the LIFO list. False if the object is not allocated.
+ */
+static __always_inline bool gm_mcache_free_owned(struct gm_mcache *c,
+						 struct gm_mspan *s,
+						 unsigned int idx, void *p)
+{
+	unsigned int spc = s->spanclass;
+
+	if (unlikely(!gm_bit(s->alloc_bits, idx) || test_bit(idx, s->free_bits)))
+		return false;
+	if (want_init_on_free())
+		gm_zero(p, s->elemsize);
+	if (gm_span_free_owned(s, idx)) {
+		*(void **)p = c->freelist[spc];
+		c->freelist[spc] = p;
+	}
+	c->stats[spc].nfree++;
+	return true;
+}
+
 static __always_inline void gm_mcache_free(struct gm_mspan *s, unsigned int idx,
 					   void *p, unsigned long ip)
 {
-	unsigned int spc = s->spanclass;
 	struct gm_mcache *c;
 
 	preempt_disable();
 	c = gm_this_mcache();
-	if (likely(c->alloc[spc] == s && gm_bit(s->alloc_bits, idx) &&
-		   !test_bit(idx, s->free_bits))) {
-		if (want_init_on_free())
-			gm_zero(p, s->elemsize);
-		if (gm_span_free_owned(s, idx)) {
-			*(void **)p = c->freelist[spc];
-			c->freelist[spc] = p;
-		}
-		c->stats[spc].nfree++;
+	if (likely(c->alloc[s->spanclass] == s && gm_mcache_free_owned(c, s, idx, p))) {
 		preempt_enable();
 		return;
 	}

@@ -21,7 +21,9 @@ struct gm_pagecache {
 
 int gm_pagecache_init(void);
 void gm_pagecache_exit(void);
-unsigned long gm_pagecache_alloc(unsigned int npages, gfp_t gfp);
+struct gm_arena;
+unsigned long gm_pagecache_alloc(unsigned int npages, gfp_t gfp,
+				 struct gm_arena **arena);
 void gm_pagecache_flush(unsigned int cpu);
 void gm_pagecache_flush_all(void);
 unsigned long gm_pagecache_free_pages(void);

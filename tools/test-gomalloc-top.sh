@@ -141,15 +141,26 @@ check "-h: usage, exit 0" sh -c '"$1" -h | grep -q "^usage: gomalloc-top"' sh "$
 
 # --- interactive, on a pseudo-terminal ---------------------------------------
 if command -v script >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then
+	# shown: waits (at most 15 s) until the viewer has drawn a screen, so
+	# that keys never arrive before it has set up the terminal.
+	shown() {
+		i=0
+		while [ $i -lt 150 ]; do
+			grep -aq 'sorted by' "$tmp/tty" 2>/dev/null && return 0
+			sleep 0.1
+			i=$((i + 1))
+		done
+	}
 	run_tty() { # run_tty KEYS-SCRIPT: feeds keys to the viewer on a pty
 		st=0
+		rm -f "$tmp/tty"
 		(eval "$1") | timeout 20 script -qec \
 			"stty rows 30 cols 100; '$top' -d 1 -f '$sample'" /dev/null \
 			>"$tmp/tty" 2>&1 || st=$?
 		return "$st"
 	}
 	check "q quits (after c sorted by class)" \
-		run_tty 'sleep 1; printf c; sleep 1.2; printf q; sleep 2'
+		run_tty 'shown; printf c; sleep 1.2; printf q; sleep 2'
 	check "screen shown sorted by mem, then by class" \
 		sh -c 'grep -aq "sorted by mem, every 1s" "$1" && grep -aq "sorted by class, every 1s" "$1"' sh "$tmp/tty"
 	# 30 lines: title, 5 summary lines, a blank, the header, the footer and
@@ -161,7 +172,7 @@ if command -v script >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then
 		END { print last + 0 }')
 	check "a 30-line terminal shows 20 classes (got $rows)" test "$rows" = 20
 	check "terminal restored (cursor shown again)" grep -aq "$(printf '\033\\[?25h')" "$tmp/tty"
-	check "Ctrl-C quits" run_tty 'sleep 1; printf "\003"; sleep 2'
+	check "Ctrl-C quits" run_tty 'shown; printf "\003"; sleep 2'
 else
 	echo "skip interactive tests: script(1) or timeout(1) missing"
 fi

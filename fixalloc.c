@@ -9,6 +9,7 @@
 #include <linux/string.h>
 #include "fixalloc.h"
 #include "gm_compat.h"
+#include "gm_internal.h"
 
 void gm_fixalloc_init(struct gm_fixalloc *f, const char *name, size_t size)
 {
@@ -44,8 +45,8 @@ void *gm_fixalloc_alloc(struct gm_fixalloc *f, gfp_t gfp)
 			break;
 		}
 		spin_unlock_irqrestore(&f->lock, flags);
-		page = alloc_pages((gfp & ~__GFP_ZERO) | __GFP_NOWARN,
-				   GM_FIXALLOC_CHUNK_ORDER);
+		page = gm_buddy_alloc((gfp & ~__GFP_ZERO) | __GFP_NOWARN,
+				      GM_FIXALLOC_CHUNK_ORDER);
 		if (!page)
 			return NULL;
 		spin_lock_irqsave(&f->lock, flags);
@@ -87,7 +88,7 @@ void gm_fixalloc_destroy(struct gm_fixalloc *f)
 
 	list_for_each_entry_safe(page, next, &f->chunks, lru) {
 		list_del(&page->lru);
-		__free_pages(page, GM_FIXALLOC_CHUNK_ORDER);
+		gm_buddy_free(page, GM_FIXALLOC_CHUNK_ORDER);
 	}
 	f->nchunks = 0;
 	f->list = NULL;

@@ -66,9 +66,11 @@
  *
  * Freeing (gofree)
  *
- *	1. gm_span_of(ptr) finds the span, or reports a pointer that is not
- *	   ours. The object index comes from divmul; a pointer inside an
- *	   object is reported, not freed.
+ *	1. The span index gives the span; the fast path accepts only the
+ *	   start of an object in a small span (state, range, then the index
+ *	   from divmul). Everything else goes to gm_free_slow(), which runs
+ *	   the full gm_span_of(): large, tiny and debug objects are freed
+ *	   there, pointers that are not ours or inside an object reported.
  *	2. If this context's mcache owns the span, and allocBits says the
  *	   object is allocated, clear its bit and push it on the LIFO list
  *	   (or back into the allocCache window if it lies ahead of freeindex).
@@ -95,7 +97,8 @@
  *	preempt_disable/enable, and 37 cycles on Haswell-class hardware),
  *	about as much as SLUB's whole alloc+free; a cmpxchg16b scheme as SLUB's
  *	costs one locked-class instruction per call. Instead each CPU keeps
- *	three mcaches, chosen by preempt_count(): task code disables
+ *	three mcaches, chosen by preempt_count() (task context is one test
+ *	of it, like in_task(); the others are out of the way): task code disables
  *	preemption, softirqs never nest, hardirq handlers run with interrupts
  *	off, so nothing can enter a cache while its user is inside it. The
  *	cost is up to three cached spans per class per CPU; interrupt-context
@@ -174,21 +177,23 @@ static noinline void *gm_alloc_slow(size_t size, gfp_t gfp)
 	return p ? p : gm_alloc_failed(size, gfp);
 }
 
-void *gomalloc(size_t size, gfp_t gfp)
+/* gomalloc() for a caller at @ip (debug mode records it). */
+static __always_inline void *gm_alloc(size_t size, gfp_t gfp, unsigned long ip)
 {
-	unsigned int spc;
 	void *p;
 
 	might_alloc(gfp);
 	if (unlikely(size - 1 >= GM_MAX_SMALL_SIZE))
 		return gm_alloc_slow(size, gfp);
-	spc = gm_size_to_class(size);
-	p = gm_mcache_alloc(spc, size, gfp, _RET_IP_);
+	p = gm_mcache_alloc(gm_size_to_class(size), size, gfp, ip);
 	if (unlikely(!p))
 		return gm_alloc_failed(size, gfp);
-	if (want_init_on_alloc(gfp))
-		gm_zero(p, gm_class_to_size[spc]);
 	return p;
+}
+
+void *gomalloc(size_t size, gfp_t gfp)
+{
+	return gm_alloc(size, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gomalloc);
 
@@ -198,9 +203,9 @@ void *gomalloc_tiny(size_t size, gfp_t gfp)
 
 	might_alloc(gfp);
 	if (unlikely(size - 1 >= GOMALLOC_TINY_MAX))
-		return size > GOMALLOC_TINY_MAX ? gomalloc(size, gfp) :
+		return size > GOMALLOC_TINY_MAX ? gm_alloc(size, gfp, _RET_IP_) :
 						  gm_alloc_slow(size, gfp);
-	p = gm_tiny_alloc(size, gfp);
+	p = gm_tiny_alloc(size, gfp, _RET_IP_);
 	if (unlikely(!p))
 		return gm_alloc_failed(size, gfp);
 	if (want_init_on_alloc(gfp))
@@ -209,17 +214,18 @@ void *gomalloc_tiny(size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(gomalloc_tiny);
 
-/* Frees that are not of a small object: large, tiny, or not ours. */
-static noinline void gm_free_slow(struct gm_mspan *s, const void *ptr,
+/* Frees that are not of a small object: large, tiny, debug, or not ours. */
+static noinline void gm_free_slow(struct gm_mspan *e, const void *ptr,
 				  unsigned long ip)
 {
 	unsigned long p = (unsigned long)ptr;
-	struct gm_mspan *e;
+	struct gm_mspan *s;
+	unsigned int idx;
 
-	if (in_nmi())
+	if (ZERO_OR_NULL_PTR(ptr) || in_nmi())
 		return;	/* no frees from NMI: see the design comment */
+	s = gm_span_check(e, p);	/* e: gm_span_index(p) */
 	if (!s) {
-		e = gm_span_entry(p);
 		if (e && (READ_ONCE(e->state) == GM_SPAN_FREE ||
 			  READ_ONCE(e->state) == GM_SPAN_LCACHE))
 			gm_report_free(ptr, "memory is free (double free?)", true, ip);
@@ -240,28 +246,50 @@ static noinline void gm_free_slow(struct gm_mspan *s, const void *ptr,
 		gm_debug_free(s, p, ip);
 		return;
 	}
+	if (s->state == GM_SPAN_SMALL) {
+		idx = gm_span_objindex(s, p);
+		if (idx >= s->nelems)
+			gm_report_free(ptr, "not an object gomalloc handed out", false, ip);
+		else if (s->base + idx * s->elemsize != p)
+			gm_report_free(ptr, "pointer inside an object", false, ip);
+		else	/* the span changed under gofree()'s first look */
+			gm_mcache_free(s, idx, (void *)p, ip);
+		return;
+	}
 	gm_tiny_free(s, p, ip);
+}
+
+/* gofree() for a caller at @ip. */
+static __always_inline void gm_free(const void *ptr, unsigned long ip)
+{
+	unsigned long p = (unsigned long)ptr, off;
+	struct gm_mspan *s;
+	unsigned int idx;
+
+	/*
+	 * The small-object case of gm_span_of(), open-coded: one state test,
+	 * the range test, then the object's start. Anything else, including
+	 * NULL, ZERO_SIZE_PTR (never in the index) and a stale index entry,
+	 * is sorted out by the slow path.
+	 */
+	s = gm_span_index(p);
+	if (unlikely(!s || READ_ONCE(s->state) != GM_SPAN_SMALL))
+		goto slow;
+	off = p - READ_ONCE(s->base);
+	if (unlikely(off >= READ_ONCE(s->bytes)))
+		goto slow;
+	idx = (u32)(((u64)off * s->divmul) >> 32);
+	if (unlikely((unsigned long)idx * s->elemsize != off))
+		goto slow;
+	gm_mcache_free(s, idx, (void *)p, ip);
+	return;
+slow:
+	gm_free_slow(s, ptr, ip);
 }
 
 void gofree(const void *ptr)
 {
-	unsigned long p = (unsigned long)ptr;
-	struct gm_mspan *s;
-	unsigned int idx;
-
-	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
-		return;
-	s = gm_span_of(ptr);
-	if (unlikely(!s || s->state != GM_SPAN_SMALL)) {
-		gm_free_slow(s, ptr, _RET_IP_);
-		return;
-	}
-	idx = gm_span_objindex(s, p);
-	if (unlikely(s->base + idx * s->elemsize != p)) {
-		gm_report_free(ptr, "pointer inside an object", false, _RET_IP_);
-		return;
-	}
-	gm_mcache_free(s, idx, (void *)p, _RET_IP_);
+	gm_free(ptr, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gofree);
 
@@ -283,7 +311,8 @@ size_t gomalloc_usable_size(const void *ptr)
 	if (s->state == GM_SPAN_DEBUG)
 		return gm_debug_usable(s, p);
 	idx = gm_span_objindex(s, p);
-	if (s->base + idx * s->elemsize != p || !test_bit(idx, s->alloc_bits) ||
+	if (s->base + idx * s->elemsize != p || idx >= s->nelems ||
+	    !test_bit(idx, s->alloc_bits) || test_bit(idx, s->cached_bits) ||
 	    test_bit(idx, s->free_bits))
 		return 0;
 	return s->elemsize;
@@ -296,9 +325,9 @@ void *gorealloc(const void *ptr, size_t new_size, gfp_t gfp)
 	void *n;
 
 	if (ZERO_OR_NULL_PTR(ptr))
-		return gomalloc(new_size, gfp);
+		return gm_alloc(new_size, gfp, _RET_IP_);
 	if (!new_size) {
-		gofree(ptr);
+		gm_free(ptr, _RET_IP_);
 		return ZERO_SIZE_PTR;
 	}
 	old = gomalloc_usable_size(ptr);
@@ -310,11 +339,11 @@ void *gorealloc(const void *ptr, size_t new_size, gfp_t gfp)
 	}
 	if (new_size <= old)
 		return (void *)ptr;
-	n = gomalloc(new_size, gfp);
+	n = gm_alloc(new_size, gfp, _RET_IP_);
 	if (!n)
 		return NULL;
 	memcpy(n, ptr, old);
-	gofree(ptr);
+	gm_free(ptr, _RET_IP_);
 	return n;
 }
 EXPORT_SYMBOL_GPL(gorealloc);

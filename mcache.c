@@ -30,22 +30,25 @@ static DEFINE_PER_CPU(struct work_struct, gm_drain_work);
 
 /*
  * Give the current span of class @spc back to its mcentral. The LIFO list
- * goes with it: its objects are already free in alloc_bits.
+ * goes with it: its objects become free slots of the span.
  */
 static void gm_mcache_release_span(struct gm_mcache *c, unsigned int spc)
 {
-	struct gm_mspan *s = c->alloc[spc];
+	struct gm_mspan *s = c->cls[spc].span;
 
-	c->freelist[spc] = NULL;
-	c->alloc[spc] = &gm_empty_span;
-	if (s != &gm_empty_span)
+	c->cls[spc].freelist = NULL;
+	c->cls[spc].span = &gm_empty_span;
+	if (s != &gm_empty_span) {
+		gm_span_uncache_objects(s);
 		gm_mcentral_uncache_span(s);
+	}
 }
 
 /*
  * refill: the current span has no free slot left in its window. Try the
  * rest of the span, else swap it for one from mcentral (which may grow the
- * heap and sleep if @gfp allows: done with preemption enabled).
+ * heap and sleep if @gfp allows: done with preemption enabled). Entered with
+ * preemption disabled, from the fast path.
  */
 void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 			     unsigned long ip)
@@ -54,6 +57,7 @@ void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 	struct gm_mspan *s;
 	void *p;
 
+	preempt_enable();	/* the fast path's */
 	if (unlikely(in_nmi()))
 		return NULL;
 	/* Debug mode: caches stay empty, every allocation lands here. */
@@ -61,9 +65,9 @@ void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 		return gm_debug_alloc(size, gfp, ip);
 	preempt_disable();
 	c = gm_this_mcache();
-	p = gm_mcache_take(c, spc);
+	p = gm_mcache_take(&c->cls[spc]);
 	if (!p)
-		p = gm_span_next_free(c->alloc[spc]);
+		p = gm_span_next_free(c->cls[spc].span);
 	if (!p)
 		gm_mcache_release_span(c, spc);
 	preempt_enable();
@@ -75,7 +79,7 @@ void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 		c = gm_this_mcache();
 		/* Someone may have refilled this cache while we were away. */
 		gm_mcache_release_span(c, spc);
-		c->alloc[spc] = s;
+		c->cls[spc].span = s;
 		p = gm_span_next_free(s);
 		if (WARN_ON_ONCE(!p)) {
 			preempt_enable();
@@ -85,15 +89,16 @@ void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 		preempt_disable();
 		c = gm_this_mcache();
 	}
-	c->stats[spc].nmalloc++;
+	c->cls[spc].nmalloc++;
 	preempt_enable();
+	gm_mcache_init_obj(spc, p, gfp);
 	return p;
 }
 GM_EXPORT_INTERNAL(gm_mcache_refill_alloc);
 
 /*
  * Free of an object whose span this context's cache does not own, or that
- * failed the fast path's checks.
+ * failed the fast path's checks. Entered with preemption disabled.
  */
 void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 			 unsigned long ip)
@@ -101,27 +106,28 @@ void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 	unsigned int spc = s->spanclass;
 	struct gm_mcache *c;
 
-	if (unlikely(in_nmi()))
-		return;	/* no frees from NMI: see the design comment */
-	preempt_disable();
-	c = gm_this_mcache();
-	if (c->alloc[spc] == s) {
-		/*
-		 * Owned by this context's cache: the fast path saw this and found
-		 * the object free, or we migrated to the owner's CPU since.
-		 */
-		bool ok = gm_mcache_free_owned(c, s, idx, p);
-
+	if (unlikely(in_nmi())) {
 		preempt_enable();
-		if (!ok)
-			gm_report_free(p, "object is not allocated (double free?)", true, ip);
+		return;	/* no frees from NMI: see the design comment */
+	}
+	if (unlikely(idx >= s->nelems)) {	/* in the span's tail */
+		preempt_enable();
+		gm_report_free(p, "not an object gomalloc handed out", false, ip);
+		return;
+	}
+	/* Still preempt-disabled from the fast path: on the same cache. */
+	c = gm_this_mcache();
+	if (c->cls[spc].span == s) {
+		/* Ours, and the fast path found the object not allocated. */
+		preempt_enable();
+		gm_report_free(p, "object is not allocated (double free?)", true, ip);
 		return;
 	}
 	preempt_enable();
 	if (!gm_span_free_remote(s, idx, p, ip))
 		return;
 	preempt_disable();
-	gm_this_mcache()->stats[spc].nfree++;
+	gm_this_mcache()->cls[spc].nfree++;
 	preempt_enable();
 }
 GM_EXPORT_INTERNAL(gm_mcache_free_slow);
@@ -166,7 +172,7 @@ static void gm_tiny_claim(struct gm_mcache *c, unsigned int off, size_t size)
 	c->tiny_bytes_alloc += size;
 }
 
-void *gm_tiny_alloc(size_t size, gfp_t gfp)
+void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip)
 {
 	unsigned long block, old = 0;
 	struct gm_tiny_block *m, *old_m = NULL;
@@ -191,8 +197,8 @@ void *gm_tiny_alloc(size_t size, gfp_t gfp)
 	preempt_enable();
 
 	if (unlikely(gm_debug_enabled()))
-		return gm_debug_alloc(size, gfp, _RET_IP_);
-	block = (unsigned long)gm_mcache_alloc(GM_TINY_SPC, GM_TINY_BLOCK, gfp, _RET_IP_);
+		return gm_debug_alloc(size, gfp, ip);
+	block = (unsigned long)gm_mcache_alloc(GM_TINY_SPC, GM_TINY_BLOCK, gfp, ip);
 	if (!block)
 		return NULL;
 	s = gm_span_of((void *)block);
@@ -219,7 +225,8 @@ static struct gm_tiny_block *gm_tiny_meta(struct gm_mspan *s, unsigned long p,
 {
 	unsigned int idx = (p - s->base) / GM_TINY_BLOCK;
 
-	if (idx >= s->nelems || !test_bit(idx, s->alloc_bits))
+	if (idx >= s->nelems || !test_bit(idx, s->alloc_bits) ||
+	    test_bit(idx, s->cached_bits))
 		return NULL;
 	*bit = p & (GM_TINY_BLOCK - 1);
 	if (!(READ_ONCE(s->tiny[idx].alloc_mask) & (1U << *bit)))
@@ -249,6 +256,7 @@ void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 	struct gm_tiny_block *m;
 	unsigned int off, bit;
 	struct gm_mcache *c;
+	size_t size;
 	int old;
 
 	m = gm_tiny_meta(s, p, &off);
@@ -257,15 +265,23 @@ void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 		return;
 	}
 	bit = 1U << off;
+	if (atomic_read(&m->free_mask) & bit) {
+		gm_report_free((void *)p, "tiny object freed twice", true, ip);
+		return;
+	}
+	/* Before the bit is set: after it the block may be freed and reused. */
+	size = gm_tiny_size(m, off);
+	if (want_init_on_free())
+		memset((void *)p, 0, size);
 	old = atomic_fetch_or(bit, &m->free_mask);
-	if (old & bit) {
+	if (old & bit) {	/* a racing double free */
 		gm_report_free((void *)p, "tiny object freed twice", true, ip);
 		return;
 	}
 	preempt_disable();
 	c = gm_this_mcache();
 	c->tiny_frees++;
-	c->tiny_bytes_free += gm_tiny_size(m, off);
+	c->tiny_bytes_free += size;
 	preempt_enable();
 	/* Last sub-object of a retired block: the block goes back. */
 	if ((old & GM_TINY_RETIRED) && ((old | bit) & 0xffff) == m->alloc_mask)
@@ -433,7 +449,7 @@ int gm_mcache_init(void)
 	gm_fixalloc_init(&gm_heap.cachealloc, "mcache", sizeof(struct gm_mcache));
 	gm_empty_span.state = GM_SPAN_DEAD;
 	for (spc = 0; spc < GM_NUM_SPAN_CLASSES; spc++)
-		gm_nmi_mcache.alloc[spc] = &gm_empty_span;
+		gm_nmi_mcache.cls[spc].span = &gm_empty_span;
 	gm_nmi_mcache.ctx = GM_CTX_NMI;
 	for_each_possible_cpu(cpu) {
 		INIT_WORK(per_cpu_ptr(&gm_drain_work, cpu), gm_drain_local);
@@ -444,7 +460,7 @@ int gm_mcache_init(void)
 			if (!c)
 				return -ENOMEM;
 			for (spc = 0; spc < GM_NUM_SPAN_CLASSES; spc++)
-				c->alloc[spc] = &gm_empty_span;
+				c->cls[spc].span = &gm_empty_span;
 			c->cpu = cpu;
 			c->ctx = ctx;
 			per_cpu(gm_mcaches[ctx], cpu) = c;

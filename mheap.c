@@ -25,6 +25,8 @@ struct gm_mheap gm_heap;
 GM_EXPORT_INTERNAL(gm_heap);
 struct gm_region **gm_index_l1[GM_L1_ENTRIES];
 GM_EXPORT_INTERNAL(gm_index_l1);
+atomic_long_t gm_buddy_pages;
+GM_EXPORT_INTERNAL(gm_buddy_pages);
 
 unsigned long gm_retain_pages = GM_ARENA_PAGES;
 module_param_named(retain_pages, gm_retain_pages, ulong, 0644);
@@ -82,6 +84,18 @@ int gm_heap_init(void)
 
 /* ---- the index: direct-map address -> region -> span per page ---- */
 
+static void *gm_index_page_alloc(gfp_t gfp, unsigned int order)
+{
+	struct page *page = gm_buddy_alloc(gfp | __GFP_ZERO | __GFP_NOWARN, order);
+
+	return page ? page_address(page) : NULL;
+}
+
+static void gm_index_page_free(void *p, unsigned int order)
+{
+	gm_buddy_free(virt_to_page(p), order);
+}
+
 static struct gm_region **gm_index_region_slot(unsigned long p)
 {
 	unsigned long ri = (p - PAGE_OFFSET) >> GM_REGION_SHIFT;
@@ -92,14 +106,7 @@ static struct gm_region **gm_index_region_slot(unsigned long p)
 
 struct gm_mspan *gm_span_entry(unsigned long p)
 {
-	unsigned long off = p - PAGE_OFFSET;
-	struct gm_region **slot, *r;
-
-	if (off >= (1UL << (GM_INDEX_BITS + GM_REGION_SHIFT)))
-		return NULL;
-	slot = gm_index_region_slot(p);
-	r = slot ? READ_ONCE(*slot) : NULL;
-	return r ? READ_ONCE(r->spans[(off >> PAGE_SHIFT) & (GM_REGION_PAGES - 1)]) : NULL;
+	return gm_span_index(p);
 }
 GM_EXPORT_INTERNAL(gm_span_entry);
 
@@ -134,8 +141,7 @@ static int gm_index_ensure(unsigned long base, unsigned long npages, gfp_t gfp)
 		struct gm_region *r = NULL;
 
 		if (!READ_ONCE(*l1)) {
-			l2 = (void *)__get_free_pages(gfp | __GFP_ZERO | __GFP_NOWARN,
-						      GM_L2_ORDER);
+			l2 = gm_index_page_alloc(gfp, GM_L2_ORDER);
 			if (!l2)
 				return -ENOMEM;
 		}
@@ -148,12 +154,12 @@ static int gm_index_ensure(unsigned long base, unsigned long npages, gfp_t gfp)
 		}
 		spin_unlock_irqrestore(&gm_heap.lock, flags);
 		if (l2)
-			free_pages((unsigned long)l2, GM_L2_ORDER);
+			gm_index_page_free(l2, GM_L2_ORDER);
 
 		slot = gm_index_region_slot(a);
 		if (READ_ONCE(*slot))
 			continue;
-		r = (void *)get_zeroed_page(gfp | __GFP_NOWARN);
+		r = gm_index_page_alloc(gfp, 0);
 		if (!r)
 			return -ENOMEM;
 		spin_lock_irqsave(&gm_heap.lock, flags);
@@ -165,7 +171,7 @@ static int gm_index_ensure(unsigned long base, unsigned long npages, gfp_t gfp)
 		}
 		spin_unlock_irqrestore(&gm_heap.lock, flags);
 		if (r)
-			free_page((unsigned long)r);
+			gm_index_page_free(r, 0);
 	}
 	return 0;
 }
@@ -327,7 +333,7 @@ static int gm_heap_grow(unsigned int npages, gfp_t gfp)
 		else if (!(gfp & __GFP_NOWARN))
 			g &= ~__GFP_NOWARN;
 		if (order <= READ_ONCE(gm_grow_max_order))
-			page = alloc_pages(g, order);
+			page = gm_buddy_alloc(g, order);
 		if (page || order == need)
 			break;
 	}
@@ -338,7 +344,7 @@ static int gm_heap_grow(unsigned int npages, gfp_t gfp)
 	a->npages = 1U << order;
 	a->base = (unsigned long)page_address(page);
 	if (gm_index_ensure(a->base, a->npages, gfp)) {
-		__free_pages(page, order);
+		gm_buddy_free(page, order);
 		goto nomem;
 	}
 	s->base = a->base;
@@ -458,7 +464,7 @@ unsigned long gm_heap_release(unsigned long keep_pages)
 	}
 	spin_unlock_irqrestore(&gm_heap.lock, flags);
 	list_for_each_entry_safe(a, n, &gone, list) {
-		__free_pages(a->page, a->order);
+		gm_buddy_free(a->page, a->order);
 		gm_fixalloc_free(&gm_heap.arenaalloc, a);
 	}
 	return released;
@@ -524,8 +530,8 @@ void gm_heap_exit(void)
 			continue;
 		for (j = 0; j < GM_L2_ENTRIES; j++)
 			if (l2[j])
-				free_page((unsigned long)l2[j]);
-		free_pages((unsigned long)l2, GM_L2_ORDER);
+				gm_index_page_free(l2[j], 0);
+		gm_index_page_free(l2, GM_L2_ORDER);
 		gm_index_l1[i] = NULL;
 	}
 	gm_heap.meta_pages = 0;

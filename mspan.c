@@ -25,6 +25,7 @@ void gm_span_init_small(struct gm_mspan *s, unsigned int spc)
 	s->sweepgen = GM_SG_SWEPT;
 	s->list = GM_LIST_NONE;
 	bitmap_zero(s->alloc_bits, GM_MAX_OBJS_PER_SPAN);
+	bitmap_zero(s->cached_bits, GM_MAX_OBJS_PER_SPAN);
 	bitmap_zero(s->free_bits, GM_MAX_OBJS_PER_SPAN);
 	atomic_set(&s->npending, 0);
 }
@@ -52,6 +53,21 @@ void gm_span_reset_cache(struct gm_mspan *s)
 		gm_span_load_cache(s);
 }
 GM_EXPORT_INTERNAL(gm_span_reset_cache);
+
+/*
+ * The owner gives the span up: the objects on its LIFO list (allocated in
+ * alloc_bits, marked in cached_bits) become free slots.
+ */
+void gm_span_uncache_objects(struct gm_mspan *s)
+{
+	unsigned int w;
+
+	for (w = 0; w < BITS_TO_LONGS(s->nelems); w++) {
+		s->alloc_bits[w] &= ~s->cached_bits[w];
+		s->cached_bits[w] = 0;
+	}
+}
+GM_EXPORT_INTERNAL(gm_span_uncache_objects);
 
 /*
  * nextFreeIndex: when the window is used up, find the next free slot at or
@@ -127,7 +143,8 @@ bool gm_span_free_remote(struct gm_mspan *s, unsigned int idx, const void *p,
 {
 	bool dbl;
 
-	if (!test_bit(idx, s->alloc_bits)) {
+	/* cached_bits is the owner's: a racy read, enough to catch a bug. */
+	if (!test_bit(idx, s->alloc_bits) || test_bit(idx, s->cached_bits)) {
 		gm_report_free(p, "object is not allocated (double free?)", true, ip);
 		return false;
 	}

@@ -39,10 +39,10 @@ static void gm_stats_sum(struct gm_class_sum *sum, unsigned long *tiny)
 			if (!c)
 				continue;
 			for (spc = 1; spc < GM_NUM_SPAN_CLASSES; spc++) {
-				struct gm_mspan *s = READ_ONCE(c->alloc[spc]);
+				struct gm_mspan *s = READ_ONCE(c->cls[spc].span);
 
-				sum[spc].nmalloc += READ_ONCE(c->stats[spc].nmalloc);
-				sum[spc].nfree += READ_ONCE(c->stats[spc].nfree);
+				sum[spc].nmalloc += READ_ONCE(c->cls[spc].nmalloc);
+				sum[spc].nfree += READ_ONCE(c->cls[spc].nfree);
 				if (s != &gm_empty_span)
 					sum[spc].cached += READ_ONCE(s->nelems) -
 							   READ_ONCE(s->alloc_count);
@@ -136,6 +136,7 @@ static int gm_stats_show(struct seq_file *m, void *v)
 		   gm_fixalloc_bytes(&gm_heap.cachealloc) +
 		   gm_fixalloc_bytes(&gm_heap.tinyalloc));
 	seq_printf(m, "index_pages: %lu\n", h.meta_pages);
+	seq_printf(m, "buddy_pages: %ld\n", atomic_long_read(&gm_buddy_pages));
 	seq_printf(m, "objects_inuse: %ld\n", objects);
 	seq_printf(m, "bytes_inuse: %ld\n", bytes);
 	seq_printf(m, "tiny_objects_inuse: %lu\n", tiny[0] - tiny[1]);

@@ -4,6 +4,7 @@
 #define _GM_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/gfp.h>
 #include <linux/printk.h>
 #include "gm_compat.h"
 
@@ -18,6 +19,28 @@ struct gm_errors {
 };
 
 extern struct gm_errors gm_errors;
+
+/*
+ * Every page gomalloc holds from the buddy allocator (arenas, index pages,
+ * fixalloc chunks), counted where alloc_pages() and free_pages() are
+ * called, apart from the heap's own bookkeeping: tests cross-check the two.
+ */
+extern atomic_long_t gm_buddy_pages;
+
+static inline struct page *gm_buddy_alloc(gfp_t gfp, unsigned int order)
+{
+	struct page *page = alloc_pages(gfp, order);
+
+	if (page)
+		atomic_long_add(1L << order, &gm_buddy_pages);
+	return page;
+}
+
+static inline void gm_buddy_free(struct page *page, unsigned int order)
+{
+	atomic_long_sub(1L << order, &gm_buddy_pages);
+	__free_pages(page, order);
+}
 
 void gm_report_free(const void *p, const char *why, bool dbl, unsigned long ip);
 void gm_stats_objects(long *objects, long *bytes, long *tiny_objects);

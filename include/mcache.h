@@ -32,10 +32,19 @@ struct gm_mcache_stats {
 	unsigned long nfree;
 };
 
+/*
+ * One span class of an mcache: all that its fast paths touch, in 32 bytes
+ * reached through one pointer (two classes share a cache line).
+ */
+struct gm_mcache_class {
+	struct gm_mspan *span;		/* current span (Go's alloc[spc]) */
+	void *freelist;			/* LIFO of freed objects of span */
+	unsigned long nmalloc;
+	unsigned long nfree;
+};
+
 struct gm_mcache {
-	struct gm_mspan *alloc[GM_NUM_SPAN_CLASSES];	/* current span */
-	void *freelist[GM_NUM_SPAN_CLASSES];		/* LIFO, objects of alloc[] */
-	struct gm_mcache_stats stats[GM_NUM_SPAN_CLASSES];
+	struct gm_mcache_class cls[GM_NUM_SPAN_CLASSES];
 	/* tiny allocator: current 16-byte block */
 	unsigned long tiny;
 	struct gm_tiny_block *tiny_meta;
@@ -53,10 +62,9 @@ struct gm_mcache {
 DECLARE_PER_CPU(struct gm_mcache *, gm_mcaches[GM_NR_CTX + 1]);
 extern struct gm_mspan gm_empty_span;
 
-static __always_inline unsigned int gm_ctx(void)
+/* The context of an interrupt: out of the task path's way. */
+static __always_inline unsigned int gm_ctx_irq(unsigned long pc)
 {
-	unsigned long pc = preempt_count();
-
 	if (unlikely(pc & NMI_MASK))
 		return GM_CTX_NMI;
 	if (pc & HARDIRQ_MASK)
@@ -66,30 +74,56 @@ static __always_inline unsigned int gm_ctx(void)
 	return GM_CTX_TASK;
 }
 
+/* Task context (what in_task() tests) costs one test of preempt_count. */
+static __always_inline unsigned int gm_ctx(void)
+{
+	unsigned long pc = preempt_count();
+
+	if (likely(!(pc & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET))))
+		return GM_CTX_TASK;
+	return gm_ctx_irq(pc);
+}
+
 /* Call with preemption disabled. */
 static __always_inline struct gm_mcache *gm_this_mcache(void)
 {
 	return __this_cpu_read(gm_mcaches[gm_ctx()]);
 }
 
+/*
+ * The slow paths are entered with preemption disabled, as the fast paths
+ * leave it, and enable it first: nothing the fast path computed has to
+ * survive a preempt_enable() there.
+ */
 void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 			     unsigned long ip);
 
 /* Pop the LIFO list, else take the next slot of the allocCache window. */
-static __always_inline void *gm_mcache_take(struct gm_mcache *c, unsigned int spc)
+static __always_inline void *gm_mcache_take(struct gm_mcache_class *cc)
 {
-	struct gm_mspan *s = c->alloc[spc];
-	void *p = c->freelist[spc];
+	struct gm_mspan *s = cc->span;
+	void *p = cc->freelist;
 
 	if (likely(p)) {
-		c->freelist[spc] = *(void **)p;
+		cc->freelist = *(void **)p;
 		if (want_init_on_free())
 			*(void **)p = NULL;
-		gm_bit_set(s->alloc_bits, gm_span_objindex(s, (unsigned long)p));
+		gm_bit_clear(s->cached_bits, gm_span_objindex(s, (unsigned long)p));
 		s->alloc_count++;
 		return p;
 	}
 	return gm_span_next_free_fast(s);
+}
+
+/*
+ * init_on_alloc and __GFP_ZERO: the whole element, as SLUB zeroes the whole
+ * kmalloc object. Tiny blocks are zeroed per sub-object by their allocator.
+ */
+static __always_inline void gm_mcache_init_obj(unsigned int spc, void *p,
+					       gfp_t gfp)
+{
+	if (spc != GM_TINY_SPC && want_init_on_alloc(gfp))
+		gm_zero(p, gm_class_to_size[spc]);
 }
 
 /*
@@ -99,18 +133,17 @@ static __always_inline void *gm_mcache_take(struct gm_mcache *c, unsigned int sp
 static __always_inline void *gm_mcache_alloc(unsigned int spc, size_t size,
 					     gfp_t gfp, unsigned long ip)
 {
-	struct gm_mcache *c;
+	struct gm_mcache_class *cc;
 	void *p;
 
 	preempt_disable();
-	c = gm_this_mcache();
-	p = gm_mcache_take(c, spc);
-	if (unlikely(!p)) {
-		preempt_enable();
+	cc = &gm_this_mcache()->cls[spc];
+	p = gm_mcache_take(cc);
+	if (unlikely(!p))	/* enables preemption, initializes */
 		return gm_mcache_refill_alloc(spc, size, gfp, ip);
-	}
-	c->stats[spc].nmalloc++;
+	cc->nmalloc++;
 	preempt_enable();
+	gm_mcache_init_obj(spc, p, gfp);
 	return p;
 }
 
@@ -118,44 +151,48 @@ void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 			 unsigned long ip);
 
 /*
- * The free fast path, for an object of a span this context's cache owns:
- * clear its bit and push it on the LIFO list. Others take the slow path.
+ * Free into @cc, whose span @s is (preemption disabled): push the object on
+ * the LIFO list, marked in cached_bits (it stays allocated in alloc_bits, so
+ * the allocCache window never hands it out twice). False if the object is
+ * not allocated, already on the list, or already freed remotely.
  */
-/*
- * Free into @c, which owns @s (preemption disabled): clear the bit, keep the
- * object on the LIFO list. False if the object is not allocated.
- */
-static __always_inline bool gm_mcache_free_owned(struct gm_mcache *c,
+static __always_inline bool gm_mcache_free_owned(struct gm_mcache_class *cc,
 						 struct gm_mspan *s,
 						 unsigned int idx, void *p)
 {
-	unsigned int spc = s->spanclass;
+	unsigned int w = idx / BITS_PER_LONG;
+	unsigned long m = 1UL << (idx % BITS_PER_LONG);
+	unsigned long cached = s->cached_bits[w];
 
-	if (unlikely(!gm_bit(s->alloc_bits, idx) || test_bit(idx, s->free_bits)))
+	if (unlikely(!(s->alloc_bits[w] & m) ||
+		     ((cached | READ_ONCE(s->free_bits[w])) & m)))
 		return false;
 	if (want_init_on_free())
 		gm_zero(p, s->elemsize);
-	if (gm_span_free_owned(s, idx)) {
-		*(void **)p = c->freelist[spc];
-		c->freelist[spc] = p;
-	}
-	c->stats[spc].nfree++;
+	s->cached_bits[w] = cached | m;
+	s->alloc_count--;
+	*(void **)p = cc->freelist;
+	cc->freelist = p;
+	cc->nfree++;
 	return true;
 }
 
+/*
+ * The free fast path, for an object of a span this context's cache owns.
+ * Others take the slow path.
+ */
 static __always_inline void gm_mcache_free(struct gm_mspan *s, unsigned int idx,
 					   void *p, unsigned long ip)
 {
-	struct gm_mcache *c;
+	struct gm_mcache_class *cc;
 
 	preempt_disable();
-	c = gm_this_mcache();
-	if (likely(c->alloc[s->spanclass] == s && gm_mcache_free_owned(c, s, idx, p))) {
+	cc = &gm_this_mcache()->cls[s->spanclass];
+	if (likely(cc->span == s && gm_mcache_free_owned(cc, s, idx, p))) {
 		preempt_enable();
 		return;
 	}
-	preempt_enable();
-	gm_mcache_free_slow(s, idx, p, ip);
+	gm_mcache_free_slow(s, idx, p, ip);	/* enables preemption */
 }
 
 int gm_mcache_init(void);
@@ -163,7 +200,7 @@ void gm_mcache_exit(void);
 void gm_mcache_drain_cpu(unsigned int cpu);
 void gm_mcache_drain_all(void);
 void gm_mcache_drain_all_wait(void);
-void *gm_tiny_alloc(size_t size, gfp_t gfp);
+void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip);
 void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip);
 size_t gm_tiny_usable(struct gm_mspan *s, unsigned long p);
 struct gm_mspan *gm_mcache_large_get(unsigned int npages);

@@ -78,15 +78,14 @@ void *gm_large_alloc(size_t size, gfp_t gfp);
 void gm_large_free(struct gm_mspan *s, unsigned long ip);
 
 /*
- * spanOf: the in-use span holding @p, or NULL for any address that is not
- * inside one (never dereferences @p, never faults). O(1): two table loads,
- * the region's span pointer, then a check of the span's state and range.
+ * The index entry for @p's page, whatever its state, or NULL when @p is not
+ * in a region the heap has used. Never dereferences @p. The entry may be
+ * stale (a span since freed or reused): callers check state and range.
  */
-static __always_inline struct gm_mspan *gm_span_of(const void *ptr)
+static __always_inline struct gm_mspan *gm_span_index(unsigned long p)
 {
-	unsigned long p = (unsigned long)ptr, off = p - PAGE_OFFSET, ri;
+	unsigned long off = p - PAGE_OFFSET, ri;
 	struct gm_region **l2, *r;
-	struct gm_mspan *s;
 
 	if (unlikely(off >= (1UL << (GM_INDEX_BITS + GM_REGION_SHIFT))))
 		return NULL;
@@ -97,10 +96,18 @@ static __always_inline struct gm_mspan *gm_span_of(const void *ptr)
 	r = READ_ONCE(l2[ri & (GM_L2_ENTRIES - 1)]);
 	if (unlikely(!r))
 		return NULL;
-	s = READ_ONCE(r->spans[(off >> PAGE_SHIFT) & (GM_REGION_PAGES - 1)]);
+	return READ_ONCE(r->spans[(off >> PAGE_SHIFT) & (GM_REGION_PAGES - 1)]);
+}
+
+/*
+ * @s, the index entry for @p, if it is an in-use span holding @p (SMALL,
+ * TINY, DEBUG or LARGE, and @p in [base, base + bytes)); else NULL.
+ */
+static __always_inline struct gm_mspan *gm_span_check(struct gm_mspan *s,
+						      unsigned long p)
+{
 	if (unlikely(!s))
 		return NULL;
-	/* SMALL, TINY or LARGE; p in [base, base + bytes) */
 	if (unlikely((u8)(READ_ONCE(s->state) - GM_SPAN_SMALL) >
 		     GM_SPAN_LARGE - GM_SPAN_SMALL ||
 		     p - READ_ONCE(s->base) >= READ_ONCE(s->bytes)))
@@ -108,7 +115,19 @@ static __always_inline struct gm_mspan *gm_span_of(const void *ptr)
 	return s;
 }
 
-/* The raw index entry for @p, whatever its state (for error reports). */
+/*
+ * spanOf: the in-use span holding @p, or NULL for any address that is not
+ * inside one (never dereferences @p, never faults). O(1): two table loads,
+ * the region's span pointer, then a check of the span's state and range.
+ */
+static __always_inline struct gm_mspan *gm_span_of(const void *ptr)
+{
+	unsigned long p = (unsigned long)ptr;
+
+	return gm_span_check(gm_span_index(p), p);
+}
+
+/* gm_span_index() out of line (for the heap and the KUnit tests). */
 struct gm_mspan *gm_span_entry(unsigned long p);
 
 #endif /* _GM_MHEAP_H */

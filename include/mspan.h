@@ -78,6 +78,7 @@ struct gm_mspan {
 	u64 alloc_cache;		/* inverted alloc_bits from freeindex on */
 	u32 sweepgen;
 	unsigned long alloc_bits[GM_SPAN_BITMAP_LONGS];	/* 1 = allocated */
+	unsigned long cached_bits[GM_SPAN_BITMAP_LONGS]; /* 1 = on the LIFO list */
 
 	union {
 		struct list_head list_node;	/* mcentral list */
@@ -152,31 +153,13 @@ static __always_inline void *gm_span_next_free_fast(struct gm_mspan *s)
 	return (void *)(s->base + (unsigned long)idx * s->elemsize);
 }
 
-/*
- * The owner frees slot @idx: back in the allocCache window when it is ahead
- * of freeindex, else the caller keeps the object on its LIFO free list.
- * Returns true when the caller must keep it on the free list.
- */
-static __always_inline bool gm_span_free_owned(struct gm_mspan *s,
-					       unsigned int idx)
-{
-	unsigned int ahead = idx - s->freeindex;
-
-	gm_bit_clear(s->alloc_bits, idx);
-	s->alloc_count--;
-	if (idx < s->freeindex)
-		return true;
-	if (ahead < 64 && ahead < 64 - (s->freeindex & 63))
-		s->alloc_cache |= 1ULL << ahead;
-	return false;
-}
-
 struct gm_mcentral;
 
 void gm_span_init_small(struct gm_mspan *s, unsigned int spc);
 void *gm_span_next_free(struct gm_mspan *s);
 unsigned int gm_span_sweep(struct gm_mspan *s);
 void gm_span_reset_cache(struct gm_mspan *s);
+void gm_span_uncache_objects(struct gm_mspan *s);
 bool gm_span_free_remote(struct gm_mspan *s, unsigned int idx, const void *p,
 			 unsigned long ip);
 unsigned int gm_span_pending(struct gm_mspan *s);

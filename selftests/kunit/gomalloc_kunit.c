@@ -205,6 +205,7 @@ static void gm_test_heap_pages_held_exact(struct kunit *test)
 	struct gm_arena *a;
 	unsigned long sum = 0, flags;
 	unsigned int i;
+	size_t fix;
 
 	for (i = 0; i < ARRAY_SIZE(s); i++)
 		s[i] = gm_test_span(test, 100 + 150 * i);
@@ -218,6 +219,11 @@ static void gm_test_heap_pages_held_exact(struct kunit *test)
 	spin_unlock_irqrestore(&gm_heap.lock, flags);
 	KUNIT_EXPECT_EQ(test, sum, gm_held());
 	KUNIT_EXPECT_EQ(test, gm_heap.pages_free + 100 + 250 + 400 + 550 + 700, gm_held());
+	/* Against the pages counted at the alloc_pages()/free calls. */
+	fix = gm_fixalloc_bytes(&gm_heap.spanalloc) + gm_fixalloc_bytes(&gm_heap.arenaalloc) +
+	      gm_fixalloc_bytes(&gm_heap.cachealloc) + gm_fixalloc_bytes(&gm_heap.tinyalloc);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_buddy_pages),
+			(long)(gm_held() + gm_heap.meta_pages + (fix >> PAGE_SHIFT)));
 	for (i = 0; i < ARRAY_SIZE(s); i++)
 		gm_heap_free(s[i]);
 }

@@ -50,19 +50,20 @@ static void gm_test_span_alloc_cache(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, gm_span_next_free(s));
 	KUNIT_EXPECT_EQ(test, s->alloc_count, 512);
 	KUNIT_EXPECT_TRUE(test, bitmap_full(s->alloc_bits, 512));
-	/* Owner frees below freeindex go to the caller's LIFO list. */
-	KUNIT_EXPECT_TRUE(test, gm_span_free_owned(s, 70));
-	KUNIT_EXPECT_TRUE(test, gm_span_free_owned(s, 3));
-	KUNIT_EXPECT_EQ(test, s->alloc_count, 510);
-	/* Re-caching finds them from slot 0. */
+	/* Objects on the owner's LIFO list stay allocated for the window... */
+	__set_bit(70, s->cached_bits);
+	__set_bit(3, s->cached_bits);
+	s->alloc_count -= 2;
+	gm_span_reset_cache(s);
+	KUNIT_EXPECT_NULL(test, gm_span_next_free(s));
+	/* ...and become free slots when the owner gives the span up. */
+	gm_span_uncache_objects(s);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(s->cached_bits, 512));
+	KUNIT_EXPECT_EQ(test, bitmap_weight(s->alloc_bits, 512), 510U);
 	gm_span_reset_cache(s);
 	KUNIT_EXPECT_PTR_EQ(test, gm_span_next_free(s), (void *)(s->base + 3 * 8));
 	KUNIT_EXPECT_PTR_EQ(test, gm_span_next_free(s), (void *)(s->base + 70 * 8));
 	KUNIT_EXPECT_NULL(test, gm_span_next_free(s));
-	/* An owner free ahead of freeindex goes back into the window. */
-	gm_span_reset_cache(s);
-	KUNIT_EXPECT_FALSE(test, gm_span_free_owned(s, 10));
-	KUNIT_EXPECT_PTR_EQ(test, gm_span_next_free(s), (void *)(s->base + 10 * 8));
 	bitmap_zero(s->alloc_bits, 512);
 	s->alloc_count = 0;
 	gm_mcentral_uncache_span(s);	/* empty: back to the heap */
@@ -154,6 +155,41 @@ static void gm_test_mcache_lifo(struct kunit *test)
 	q = gomalloc(64, GFP_KERNEL);
 	KUNIT_EXPECT_PTR_EQ(test, q, p);
 	gofree(q);
+	migrate_enable();
+}
+
+/*
+ * LIFO also for a slot ahead of freeindex, in a partial span cached again
+ * (allocation restarts at slot 0): the freed object comes back first.
+ */
+static void gm_test_mcache_lifo_partial(struct kunit *test)
+{
+	char *objs[30], *q;
+	unsigned int i;
+
+	migrate_disable();
+	for (i = 0; i < 30; i++) {
+		objs[i] = gomalloc(64, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		KUNIT_ASSERT_PTR_EQ(test, objs[i], objs[0] + i * 64);
+	}
+	for (i = 10; i < 20; i++)
+		gofree(objs[i]);
+	/* LIFO within the list: the last freed comes back first. */
+	q = gomalloc(64, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, q, objs[19]);
+	gofree(q);
+	/* The span goes back to mcentral as partial: 0-9 and 20-29 live. */
+	gm_mcache_drain_all();
+	q = gomalloc(64, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, q, objs[10]);	/* the first free slot */
+	gofree(objs[25]);			/* ahead of freeindex */
+	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(objs[25]), (size_t)0);
+	KUNIT_EXPECT_PTR_EQ(test, gomalloc(64, GFP_KERNEL), objs[25]);
+	gofree(q);
+	for (i = 0; i < 30; i++)
+		if (i < 10 || i >= 20)
+			gofree(objs[i]);
 	migrate_enable();
 }
 
@@ -292,6 +328,7 @@ static struct kunit_case gm_object_cases[] = {
 	KUNIT_CASE(gm_test_mcentral_full_findable),
 	KUNIT_CASE(gm_test_mcentral_partial_order),
 	KUNIT_CASE(gm_test_mcache_lifo),
+	KUNIT_CASE(gm_test_mcache_lifo_partial),
 	KUNIT_CASE(gm_test_mcache_refill),
 	KUNIT_CASE(gm_test_mcache_remote_then_drain),
 	KUNIT_CASE(gm_test_tiny_blocks),

@@ -29,8 +29,9 @@
  *			one span class with allocBits (1 = allocated), the
  *			allocCache window (inverted allocBits from freeindex,
  *			ctz finds the next free slot), divmul for division-free
- *			object indexes, and free_bits: frees recorded by CPUs
- *			that do not own the span (mspan.c).
+ *			object indexes, cached_bits (objects on the owner's
+ *			LIFO list) and free_bits: frees recorded by CPUs that
+ *			do not own the span (mspan.c).
  *	mcentral	per span class: the spans no CPU caches, on partial and
  *			full lists each split into swept and unswept; its own
  *			lock, on its own cache line (mcentral.c).
@@ -62,7 +63,22 @@
  *	   grow a new span from the heap (pageCache first, then the heap's
  *	   free tree, then a new arena from alloc_pages). Only this step can
  *	   sleep, and only if gfp allows.
- *	5. Zero the object if __GFP_ZERO or init_on_alloc says so.
+ *	5. Zero the whole element if __GFP_ZERO or init_on_alloc says so.
+ *
+ * Allocating a large object (gomalloc, size > 32 KiB)
+ *
+ *	1. Round up to whole pages; take a parked span of that size from
+ *	   this CPU's large cache, else a run from the heap's free tree, else
+ *	   a new arena (of the object's own order above 2 MiB).
+ *	2. Publish it as a large span in the span index; zero if asked.
+ *
+ * Allocating a tiny object (gomalloc_tiny, 1..15 bytes)
+ *
+ *	1. Align the current 16-byte block's offset by the size's low bits;
+ *	   if the object fits, mark its start and end in the block's masks.
+ *	2. Else take a new block (a small object of the tiny span class),
+ *	   make it current, and retire the old one: a retired block is freed
+ *	   when its last sub-object is.
  *
  * Freeing (gofree)
  *
@@ -71,10 +87,14 @@
  *	   from divmul). Everything else goes to gm_free_slow(), which runs
  *	   the full gm_span_of(): large, tiny and debug objects are freed
  *	   there, pointers that are not ours or inside an object reported.
- *	2. If this context's mcache owns the span, and allocBits says the
- *	   object is allocated, clear its bit and push it on the LIFO list
- *	   (or back into the allocCache window if it lies ahead of freeindex).
- *	   No lock, no atomic instruction.
+ *	2. If this context's mcache owns the span, allocBits says the object
+ *	   is allocated and cached_bits that it is not on the LIFO list yet,
+ *	   set its cached bit and push it on the LIFO list, where the next
+ *	   allocation of the class finds it. It stays set in allocBits, so
+ *	   the allocCache window never hands it out a second time; when the
+ *	   mcache gives the span up, allocBits &= ~cached_bits turns every
+ *	   listed object into a free slot at once. No lock, no atomic
+ *	   instruction.
  *	3. Otherwise the free is remote: set the object's bit in the span's
  *	   free_bits atomically and count it in npending. The free that makes
  *	   npending 1 does this under the mcentral lock and moves a listed
@@ -102,12 +122,17 @@
  *	preemption, softirqs never nest, hardirq handlers run with interrupts
  *	off, so nothing can enter a cache while its user is inside it. The
  *	cost is up to three cached spans per class per CPU; interrupt-context
- *	caches stay empty until interrupt code allocates.
+ *	caches stay empty until interrupt code allocates. The slow paths are
+ *	entered with preemption still disabled and enable it themselves, so
+ *	the fast paths keep nothing alive across a preempt_enable().
  *
  * Lock order (every lock is taken with interrupts saved)
  *
- *	mcentral.lock -> pagecache.lock -> mheap.lock -> fixalloc.lock
+ *	debug class lock -> mcentral.lock -> pagecache.lock -> mheap.lock
+ *	-> fixalloc.lock
  *
+ *	The debug class lock (mdebug.c) is taken only in debug mode; the
+ *	mcentral lock is never held while the heap is called.
  *	No lock is held across alloc_pages() with a gfp that may sleep.
  *	mcaches take no lock; draining another CPU's caches is done on that
  *	CPU by a work item, or after the CPU is dead.

@@ -50,6 +50,7 @@ struct gm_dmeta {
 struct gm_dclass {
 	spinlock_t lock;
 	struct gm_mspan *cur;
+	unsigned long nmalloc, nfree;	/* under lock; read racily by stats */
 };
 
 unsigned int gm_debug_flags;
@@ -150,6 +151,8 @@ static void gm_dbg_check_free_slot(struct gm_mspan *s, unsigned long obj)
 {
 	struct gm_dmeta *m = gm_dmeta(s, obj);
 
+	lockdep_assert_held(&gm_dclasses[s->spanclass - GM_NUM_SPAN_CLASSES].lock);
+
 	if (m->magic != GM_MAGIC_FREED)
 		return;
 	if (READ_ONCE(gm_debug_flags) & GM_DEBUG_POISON && m->size) {
@@ -207,6 +210,7 @@ void *gm_debug_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	if (flags_dbg & GM_DEBUG_TRACK)
 		gm_dbg_set_track(&m->alloc, ip);
 	memset(p + size, GM_RED_ACTIVE, gm_red_end(s, (unsigned long)p) - (unsigned long)p - size);
+	dc->nmalloc++;
 	spin_unlock_irqrestore(&dc->lock, flags);
 	atomic_long_inc(&gm_dbg_allocs);
 	atomic_long_add(size, &gm_dbg_bytes_alloc);
@@ -258,6 +262,7 @@ void gm_debug_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 	memset((void *)p + m->size, GM_RED_INACTIVE, gm_red_end(s, p) - p - m->size);
 	atomic_long_inc(&gm_dbg_frees);
 	atomic_long_add(m->size, &gm_dbg_bytes_free);
+	dc->nfree++;
 	ok = gm_span_free_remote(s, idx, (void *)p, ip);
 	spin_unlock_irqrestore(&dc->lock, flags);
 	WARN_ON_ONCE(!ok);
@@ -280,6 +285,8 @@ static unsigned long gm_dbg_validate_span(struct gm_mspan *s)
 {
 	unsigned long checked = 0, obj;
 	unsigned int idx;
+
+	lockdep_assert_held(&gm_dclasses[s->spanclass - GM_NUM_SPAN_CLASSES].lock);
 
 	for (idx = 0; idx < s->nelems; idx++) {
 		struct gm_dmeta *m;
@@ -334,6 +341,14 @@ GM_EXPORT_INTERNAL(gm_debug_validate);
 unsigned long gm_debug_errors(void)
 {
 	return atomic_long_read(&gm_dbg_errors);
+}
+
+/* Allocations and frees of debug objects in size class @sc. */
+void gm_debug_class_stats(unsigned int sc, unsigned long *nmalloc,
+			  unsigned long *nfree)
+{
+	*nmalloc = READ_ONCE(gm_dclasses[sc].nmalloc);
+	*nfree = READ_ONCE(gm_dclasses[sc].nfree);
 }
 
 void gm_debug_stats(long *objects, long *bytes)

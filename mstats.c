@@ -159,16 +159,18 @@ static int gm_stats_show(struct seq_file *m, void *v)
 			   sum[spc].nmalloc - sum[spc].nfree, sum[spc].cached,
 			   sum[spc].nmalloc, sum[spc].nfree);
 	}
-	/* Debug classes, when they hold spans: counts are not kept per class. */
+	/* Debug classes, when they hold spans or objects: no per-CPU caching. */
 	for (spc = GM_NUM_SPAN_CLASSES + 1; spc < GM_ALL_SPAN_CLASSES; spc++) {
 		unsigned int sc = gm_spc_sizeclass(spc);
+		unsigned long nmalloc, nfree;
 
-		if (!READ_ONCE(gm_central[spc].nspans))
+		gm_debug_class_stats(sc, &nmalloc, &nfree);
+		if (!READ_ONCE(gm_central[spc].nspans) && !nmalloc)
 			continue;
-		seq_printf(m, "d%-3u %6u %2u %4u %6lu %8s %6s %10s %10s\n", sc,
+		seq_printf(m, "d%-3u %6u %2u %4u %6lu %8lu %6u %10lu %10lu\n", sc,
 			   gm_class_to_size[sc], gm_class_to_npages[sc],
 			   gm_class_to_nobjs[sc], READ_ONCE(gm_central[spc].nspans),
-			   "-", "-", "-", "-");
+			   nmalloc - nfree, 0, nmalloc, nfree);
 	}
 	kfree(sum);
 	return 0;

@@ -30,6 +30,8 @@ int gm_debug_set(unsigned int flags);
 unsigned long gm_debug_validate(void);
 unsigned long gm_debug_errors(void);
 void gm_debug_stats(long *objects, long *bytes);
+void gm_debug_class_stats(unsigned int sc, unsigned long *nmalloc,
+			  unsigned long *nfree);
 int gm_debug_init(void);
 void gm_debug_exit(void);
 void gm_debug_drain(void);

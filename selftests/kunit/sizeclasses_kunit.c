@@ -129,6 +129,23 @@ static void gm_sizeclass_test_nobjs(struct kunit *test)
 	}
 }
 
+/*
+ * The merge rule: a size that would give the same pages and objects per span
+ * as the class before it replaces that class, so no two neighbours share
+ * both figures (the larger size wastes nothing more).
+ */
+static void gm_sizeclass_test_merged(struct kunit *test)
+{
+	unsigned int c;
+
+	for (c = 2; c < GM_NUM_SIZE_CLASSES; c++)
+		KUNIT_EXPECT_FALSE_MSG(test,
+				       gm_class_to_npages[c] == gm_class_to_npages[c - 1] &&
+				       gm_class_to_nobjs[c] == gm_class_to_nobjs[c - 1],
+				       "classes %u and %u (%u and %u bytes) should have been merged",
+				       c - 1, c, gm_class_to_size[c - 1], gm_class_to_size[c]);
+}
+
 static void gm_sizeclass_test_divmul(struct kunit *test)
 {
 	unsigned int c;
@@ -159,6 +176,7 @@ static struct kunit_case gm_sizeclass_cases[] = {
 	KUNIT_CASE(gm_sizeclass_test_tail_waste),
 	KUNIT_CASE(gm_sizeclass_test_pow2_aligned),
 	KUNIT_CASE(gm_sizeclass_test_nobjs),
+	KUNIT_CASE(gm_sizeclass_test_merged),
 	KUNIT_CASE(gm_sizeclass_test_divmul),
 	{}
 };

@@ -174,9 +174,9 @@ have:
 GM_EXPORT_INTERNAL(gm_mcentral_cache_span);
 
 /*
- * uncacheSpan: an mcache gives a span back (its LIFO list already dropped:
- * those objects are free in alloc_bits). Sweep, then list it, or release it
- * to the heap when no object is left.
+ * uncacheSpan: an mcache gives a span back (the objects of its LIFO list
+ * already made free slots by gm_span_uncache_objects()). Sweep, then list
+ * it, or release it to the heap when no object is left.
  */
 void gm_mcentral_uncache_span(struct gm_mspan *s)
 {

@@ -214,6 +214,36 @@ static void gm_test_mcache_refill(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gm_objects(), before);
 }
 
+/*
+ * The per-CPU cache of a class is bounded by one span: after five spans'
+ * worth of objects are allocated and freed on one CPU, the class holds one
+ * span (the cached one), the others went back to the heap.
+ */
+static void gm_test_mcache_bounded(struct kunit *test)
+{
+	unsigned int n = gm_class_to_nobjs[GM_C64] * 5, i;
+	void **objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	struct gm_mcache_class *cc;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	migrate_disable();
+	for (i = 0; i < n; i++) {
+		objs[i] = gomalloc(64, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	KUNIT_EXPECT_EQ(test, gm_central[GM_C64].nspans, 5UL);
+	for (i = 0; i < n; i++)
+		gofree(objs[i]);
+	gm_mcentral_sweep_all();
+	KUNIT_EXPECT_EQ(test, gm_central[GM_C64].nspans, 1UL);
+	preempt_disable();
+	cc = &gm_this_mcache()->cls[GM_C64];
+	KUNIT_EXPECT_EQ(test, cc->span->alloc_count, 0);
+	KUNIT_EXPECT_EQ(test, cc->span->nelems, gm_class_to_nobjs[GM_C64]);
+	preempt_enable();
+	migrate_enable();
+}
+
 /* A cross-CPU free through another context's cache, then made reusable. */
 static void gm_test_mcache_remote_then_drain(struct kunit *test)
 {
@@ -330,6 +360,7 @@ static struct kunit_case gm_object_cases[] = {
 	KUNIT_CASE(gm_test_mcache_lifo),
 	KUNIT_CASE(gm_test_mcache_lifo_partial),
 	KUNIT_CASE(gm_test_mcache_refill),
+	KUNIT_CASE(gm_test_mcache_bounded),
 	KUNIT_CASE(gm_test_mcache_remote_then_drain),
 	KUNIT_CASE(gm_test_tiny_blocks),
 	KUNIT_CASE(gm_test_bad_frees),

@@ -1,8 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # gomalloc: build against KDIR; run, check and bench drive qemu guests (vm/).
 
-KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+# KDIR: the running kernel's build tree, else the newest installed headers
+# by version (sort -V: 6.1.0-10 after 6.1.0-9), evaluated once.
+ifeq ($(origin KDIR),undefined)
+KDIR := $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	$(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1))
+endif
 PWD := $(shell pwd)
 
 .PHONY: all modules clean install run check bench lint help

@@ -1,9 +1,29 @@
 #!/bin/bash
 # `make check`: KUnit (and the kselftests) in the debug kernel, the kselftests
-# in Debian's stock 6.1 kernel, a console watch on every guest, one summary.
+# in Debian's stock 6.1 and 6.12 kernels, the host checks, a console watch on
+# every guest, one summary.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# Every way out ends with the summary line: summarize.py prints it when the
+# run gets that far; an early stop (gm_die, a failed command, a signal) is
+# one failure, with its reason.
+summarized=0
+# shellcheck disable=SC2317  # runs from the trap
+gm_check_exit() {
+	local rc=$? cmd=$BASH_COMMAND
+	[ "$summarized" = 0 ] || return 0
+	[ "$rc" != 0 ] || rc=1
+	case $cmd in exit*) cmd="" ;; esac
+	echo "FAIL make check stopped early (exit $rc): ${GM_DIE_REASON:-${cmd:+command failed: }${cmd:-see above}}"
+	echo "0 passed, 1 failed"
+	exit "$rc"
+}
+trap gm_check_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# shellcheck disable=SC2086
 gm_need_packages $GM_PACKAGES
 kver=$(gm_stock_kver 6.1)
 [ -n "$kver" ] || gm_die "no Debian 6.1 kernel image in /lib/modules"
@@ -13,7 +33,8 @@ out="$GM_TOP/out/check"
 rm -rf "$out"
 mkdir -p "$out"
 
-dbg=$("$GM_TOP/vm/debug-kernel.sh" | tail -n 1)
+dbg=$("$GM_TOP/vm/debug-kernel.sh" | tail -n 1) ||
+	gm_die "vm/debug-kernel.sh failed: no debug kernel"
 [ -f "$dbg/.gomalloc-done" ] || gm_die "debug kernel missing"
 
 gm_log "building against the debug kernel, $kver and $kver12 (W=1)"
@@ -56,19 +77,31 @@ mkdir -p "$s12"
 gm_stage_kselftest "$out/build-612" "$s12"
 echo 'sh ./ksft-run.sh stock-6.12' >"$s12/run.sh"
 
-# Host checks: style and static analysis, DKMS packaging, the viewer.
+# Host checks: style and static analysis, DKMS packaging, the viewer, the
+# verdict logic of this harness, make run (which writes only out/run/). Each
+# line gives the check's duration.
 h="$out/host"
 mkdir -p "$h"
 {
 	echo "KSFT-BEGIN host"
 	n=0
-	for t in "vm/lint.sh" "vm/dkms-check.sh" "sh tools/test-gomalloc-top.sh"; do
+	for t in "vm/lint.sh" "vm/dkms-check.sh" "sh tools/test-gomalloc-top.sh" \
+		"vm/test-summarize.sh" "timeout -k 10 150 make run"; do
 		n=$((n + 1))
-		if (cd "$GM_TOP" && $t) >"$h/check-$n.log" 2>&1; then
-			echo "ok $n $t"
+		log="$h/check-$n.log"
+		t0=$SECONDS rc=0
+		# shellcheck disable=SC2086
+		(cd "$GM_TOP" && $t) >"$log" 2>&1 || rc=$?
+		secs=$((SECONDS - t0))
+		# make run must also say so.
+		case "$rc $t" in
+		"0 "*"make run") grep -qx 'make run: OK' "$log" || rc=1 ;;
+		esac
+		if [ "$rc" = 0 ]; then
+			echo "ok $n $t (${secs}s)"
 		else
-			echo "not ok $n $t (log: $h/check-$n.log)"
-			tail -n 25 "$h/check-$n.log" | sed 's/^/# /' >&2
+			echo "not ok $n $t (exit $rc, ${secs}s, log: $log)"
+			tail -n 25 "$log" | sed 's/^/# /' >&2
 		fi
 	done
 	echo "KSFT-END"
@@ -76,16 +109,25 @@ mkdir -p "$h"
 } >"$h/results.log"
 : >"$h/console.log"
 
-gm_log "guest 1: debug kernel, KUnit + kselftests (-smp 4)"
+gm_log "guest 1: debug kernel, KUnit + kselftests (-smp 4, init_on_alloc=1)"
 "$GM_TOP/vm/boot.sh" -k "$dbg/arch/x86/boot/bzImage" -p "$p" -o "$out/debug" \
-	-t "${GOMALLOC_DEBUG_TIMEOUT:-600}" -s 4 -m 2048 || true
+	-t "${GOMALLOC_DEBUG_TIMEOUT:-600}" -s 4 -m 2048 -a init_on_alloc=1 || true
 gm_log "guest 2: Debian stock $kver, kselftests (-smp 4)"
 "$GM_TOP/vm/boot.sh" -k "$(gm_stock_vmlinuz "$kver")" -p "$s" -o "$out/stock" \
 	-t "${GOMALLOC_STOCK_TIMEOUT:-300}" -s 4 -m 2048 || true
 
-gm_log "guest 3: Debian stock $kver12, kselftests (-smp 4)"
+gm_log "guest 3: Debian stock $kver12, kselftests (-smp 4, init_on_free=1)"
 "$GM_TOP/vm/boot.sh" -k "$(gm_stock_vmlinuz "$kver12")" -p "$s12" -o "$out/stock612" \
-	-t "${GOMALLOC_STOCK_TIMEOUT:-300}" -s 4 -m 2048 || true
+	-t "${GOMALLOC_STOCK_TIMEOUT:-300}" -s 4 -m 2048 -a init_on_free=1 || true
 
+# The boot options must show in each kernel's "mem auto-init:" line.
+rc=0
 python3 "$GM_TOP/vm/summarize.py" --expect-kunit debug \
-	host="$out/host" debug="$out/debug" stock-6.1="$out/stock" stock-6.12="$out/stock612"
+	--expect-kunit-suites gomalloc_sizeclasses,gomalloc_heap,gomalloc_objects,gomalloc_debug \
+	--expect-console "debug=heap alloc:on" --expect-console "stock-6.12=heap free:on" \
+	host="$out/host" debug="$out/debug" stock-6.1="$out/stock" stock-6.12="$out/stock612" ||
+	rc=$?
+# 0 or 1: it printed the summary line; anything else is a crash.
+[ "$rc" -gt 1 ] || summarized=1
+[ "$rc" -le 1 ] || GM_DIE_REASON="vm/summarize.py failed (exit $rc)"
+exit "$rc"

@@ -11,8 +11,17 @@ linux-headers-6.12-amd64 linux-image-6.12-amd64 qemu-system-x86 busybox-static
 cpio kmod gzip xz-utils bc flex bison libelf-dev libssl-dev dwarves python3
 rsync sparse dkms"
 
+# A parent make's flags are not ours: its jobserver is not passed to these
+# scripts, and the make calls below would warn "jobserver unavailable".
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
 gm_log() { printf '[gomalloc] %s\n' "$*" >&2; }
-gm_die() { printf '[gomalloc] error: %s\n' "$*" >&2; exit 1; }
+# Stops the script; GM_DIE_REASON is the reason for an EXIT trap.
+gm_die() {
+	GM_DIE_REASON="$*"
+	printf '[gomalloc] error: %s\n' "$*" >&2
+	exit 1
+}
 
 # gm_need_packages PKG...: install what is missing (root), or print the
 # single apt-get line that would and stop.
@@ -26,6 +35,8 @@ gm_need_packages() {
 	if [ "$(id -u)" != 0 ]; then
 		echo "gomalloc needs Debian packages that are not installed. Run:"
 		echo "  sudo apt-get install -y --no-install-recommends$missing"
+		# shellcheck disable=SC2034  # read by check.sh's EXIT trap
+		GM_DIE_REASON="missing Debian packages:$missing"
 		exit 1
 	fi
 	gm_log "installing:$missing"
@@ -99,8 +110,11 @@ gm_accel() {
 gm_build() {
 	local kdir=$1 dest=$2 log
 	mkdir -p "$dest"
+	# Without the products of an in-tree build (make, make -C examples/...).
 	rsync -a --delete --exclude /out --exclude /.git --exclude '*.o' \
-		--exclude '*.ko' --exclude '.*.cmd' "$GM_TOP/" "$dest/"
+		--exclude '*.ko' --exclude '.*.cmd' --exclude '*.mod' \
+		--exclude '*.mod.c' --exclude '*.symvers' --exclude '*.order' \
+		--exclude '.*.d' "$GM_TOP/" "$dest/"
 	log="$dest/build.log"
 	: >"$log"
 	{
@@ -110,7 +124,8 @@ gm_build() {
 		make -C "$kdir" M="$dest/selftests/gomalloc/module" W=1 \
 			KBUILD_EXTRA_SYMBOLS="$dest/Module.symvers" modules
 	} >>"$log" 2>&1 || { cat "$log" >&2; gm_die "build against $kdir failed"; }
-	if grep -E 'warning:|error:' "$log" >&2; then
+	# Case-insensitive: modpost says "WARNING: modpost: ...".
+	if grep -iE 'warning:|error:' "$log" >&2; then
 		gm_die "build against $kdir has warnings (W=1)"
 	fi
 }
@@ -124,5 +139,6 @@ gm_stage_kselftest() {
 	rm -rf "$payload/selftests/gomalloc/module"
 	cp "$dest/selftests/gomalloc/module/"*.ko "$payload/selftests/gomalloc/"
 	cp "$dest/gomalloc.ko" "$payload/"
+	cp "$GM_TOP/tools/gomalloc-top" "$payload/selftests/gomalloc/gomalloc-top"
 	cp "$GM_TOP/vm/ksft-run.sh" "$payload/"
 }

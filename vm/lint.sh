@@ -131,7 +131,8 @@ lint_build() {
 	# Diagnostics with their continuation lines, paths relative to the tree.
 	grep -vE '^  [A-Z]+ |^make(\[[0-9]+\])?: (Entering|Leaving)|^Skipping BTF' "$log" |
 		sed "s|$dest/||g" || true
-	lint_n=$(grep -cE '(warning|error):' "$log" || true)
+	# Case-insensitive: modpost says "WARNING: modpost: ...".
+	lint_n=$(grep -ciE '(warning|error):' "$log" || true)
 	if [ "$rc" != 0 ]; then
 		echo "build failed (exit $rc), log: $log"
 		lint_n=$((lint_n + 1))

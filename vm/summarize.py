@@ -45,24 +45,77 @@ def frames(lines, tag):
         yield name + " (truncated)", body
 
 
+SUBTEST = re.compile(r"^(\s*)# Subtest: (\S+)")
+PLAN = re.compile(r"^(\s*)1\.\.(\d+)\s*$")
+
+
+def ktap_suites(body):
+    """KTAP suites of a KUnit frame as dicts: name, plan (N of '1..N' or
+    None), cases (TAP matches at the suite's indentation) and result (the
+    suite's own ok/not ok line, or None). A '# Subtest:' header opens a node
+    whose plan and cases sit at the header's indentation; a result line less
+    indented closes it. Nodes inside a suite (parameterised cases) are not
+    suites; their closing line is one case of the suite."""
+    suites, stack = [], []
+    for l in body:
+        m = SUBTEST.match(l)
+        if m:
+            ind = len(m.group(1))
+            while stack and stack[-1]["indent"] >= ind:
+                stack.pop()
+            node = {"name": m.group(2), "indent": ind, "plan": None,
+                    "cases": [], "result": None}
+            if not stack:
+                suites.append(node)
+            stack.append(node)
+            continue
+        m = PLAN.match(l)
+        if m:
+            if stack and stack[-1]["indent"] == len(m.group(1)):
+                stack[-1]["plan"] = int(m.group(2))
+            continue
+        m = TAP.match(l)
+        if not m:
+            continue
+        ind = len(m.group(1))
+        closed = None
+        while stack and stack[-1]["indent"] > ind:
+            closed = stack.pop()
+        if closed is not None and m.group(4).split()[:1] == [closed["name"]]:
+            closed["result"] = m
+        if stack and stack[-1]["indent"] == ind:
+            stack[-1]["cases"].append(m)
+    return suites
+
+
 def count_kunit(body, label, res):
-    """Case-level results: the least indented ok/not ok lines under a suite's
-    '# Subtest' header (suite result lines are not cases). KUnit's own lines
-    saying why a case failed are printed."""
-    depth = None
+    """Records every KUnit case; a suite whose plan does not match its cases,
+    or without its own result line, fails. KUnit's own lines saying why a
+    case failed are printed. Returns the names of the suites seen."""
     for i, l in enumerate(body):
         if "FAILED at" in l:
             for d in body[i:i + 4]:
                 print(f"  {label}: {d.strip()}")
-        m = TAP.match(l)
-        if not m or not m.group(1):
-            continue
-        ind = len(m.group(1))
-        if depth is None:
-            depth = ind
-        if ind != depth:
-            continue
-        record(res, label, "kunit", m)
+    names = []
+    for s in ktap_suites(body):
+        name = s["name"]
+        names.append(name)
+        for m in s["cases"]:
+            record(res, label, f"kunit: {name}", m)
+        ncases = len(s["cases"])
+        if s["plan"] is None:
+            res["failed"].append(f"{label}: kunit: {name}: no plan line (1..N)")
+        elif s["plan"] != ncases:
+            res["failed"].append(f"{label}: kunit: {name}: plan 1..{s['plan']} "
+                                 f"but {ncases} case result(s)")
+        if s["result"] is None:
+            res["failed"].append(f"{label}: kunit: {name}: no suite result line "
+                                 f"(output cut short?)")
+        elif (s["result"].group(2) == "not ok" and s["plan"] == ncases and
+              all(m.group(2) == "ok" for m in s["cases"])):
+            res["failed"].append(f"{label}: kunit: {name}: suite reported "
+                                 f"not ok with no failed case")
+    return names
 
 
 def record(res, label, kind, m):
@@ -76,27 +129,39 @@ def record(res, label, kind, m):
 
 
 def summarize_guest(guest, label, res):
+    """Records a guest's results; returns the names of its KUnit suites."""
     lines = read(os.path.join(guest, "results.log"))
     if not any(l.startswith("GM-DONE") for l in lines):
-        res["failed"].append(f"{label}: guest did not finish (hung, panicked or killed)")
+        why = next((l for l in lines if l.startswith("guest timed out")), "")
+        res["failed"].append(f"{label}: guest did not finish (hung, panicked or "
+                             f"killed){': ' + why if why else ''}")
         for l in read(os.path.join(guest, "console.log"))[-25:]:
             print(f"  {label}: console tail: {l}")
     for l in lines:
         if l.startswith("GM-FAIL"):
             res["failed"].append(f"{label}: {l[8:].strip()}")
-    nsuites = 0
+    suites = []
     for name, body in frames(lines, "KUNIT"):
-        nsuites += 1
-        count_kunit(body, f"{label} {name}", res)
+        if name.endswith("(truncated)"):
+            res["failed"].append(f"{label}: KUnit output {name} has no KUNIT-END")
+        suites += count_kunit(body, f"{label} {name}", res)
     for name, body in frames(lines, "KSFT"):
+        plan, n = None, 0
         for l in body:
+            m = PLAN.match(l)
+            if m and not m.group(1) and plan is None:
+                plan = int(m.group(2))
             m = TAP.match(l)
             if m and not m.group(1):
+                n += 1
                 record(res, f"{label} {name}", "kselftest", m)
+        if plan is not None and plan != n:
+            res["failed"].append(f"{label} {name}: kselftest plan 1..{plan} but {n} result(s)")
     bad = watch(guest, label)
     if bad:
-        res["failed"].append(f"{label}: {len(bad)} kernel complaint line(s) on the console")
-    return nsuites
+        res["failed"].append(f"{label}: {len(bad)} kernel complaint line(s) on the "
+                             f"console, first: {bad[0].strip()}")
+    return suites
 
 
 def main():
@@ -105,15 +170,31 @@ def main():
                     help="only the console watch and completion check")
     ap.add_argument("--expect-kunit", action="append", default=[],
                     help="label of a guest that must report KUnit suites")
+    ap.add_argument("--expect-kunit-suites", default="",
+                    help="comma-separated KUnit suites each --expect-kunit "
+                         "guest must report")
+    ap.add_argument("--expect-console", action="append", default=[],
+                    metavar="LABEL=TEXT",
+                    help="text that guest LABEL's console must contain")
     ap.add_argument("guests", nargs="+", help="LABEL=DIR or DIR")
     a = ap.parse_args()
+    want = [s for s in a.expect_kunit_suites.split(",") if s]
     res = {"passed": [], "failed": [], "skipped": []}
     for g in a.guests:
         label, _, d = g.rpartition("=")
         label = label or os.path.basename(d.rstrip("/"))
-        n = summarize_guest(d, label, res)
-        if label in a.expect_kunit and n == 0:
-            res["failed"].append(f"{label}: no KUnit suite reported results")
+        suites = summarize_guest(d, label, res)
+        if label in a.expect_kunit:
+            if not suites:
+                res["failed"].append(f"{label}: no KUnit suite reported results")
+            for s in want:
+                if s not in suites:
+                    res["failed"].append(f"{label}: kunit: suite {s} did not run")
+        for e in a.expect_console:
+            elabel, _, text = e.partition("=")
+            if elabel == label and not any(
+                    text in l for l in read(os.path.join(d, "console.log"))):
+                res["failed"].append(f"{label}: console lacks \"{text}\"")
     if a.watch_only:
         for f in res["failed"]:
             print(f"FAIL {f}")

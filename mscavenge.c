@@ -4,6 +4,7 @@
  * shrinker that sweep, drain per-CPU caches and return free arenas.
  */
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/shrinker.h>
 #include <linux/workqueue.h>
 #include "gm_internal.h"
@@ -15,14 +16,44 @@
 #include "mscavenge.h"
 
 static unsigned int gm_scavenge_ms = 1000;
-module_param_named(scavenge_ms, gm_scavenge_ms, uint, 0644);
-MODULE_PARM_DESC(scavenge_ms,
-		 "Scavenger period in ms: sweep and return free arenas beyond retain_pages (0: off)");
-
 static struct shrinker *gm_shrinker;
 static void gm_scavenge_fn(struct work_struct *w);
 static DECLARE_DELAYED_WORK(gm_scavenge_work, gm_scavenge_fn);
 static atomic_long_t gm_scavenged_pages = ATOMIC_LONG_INIT(0);
+/* Whether the scavenger may be (re)scheduled: from init to exit. */
+static DEFINE_MUTEX(gm_scavenge_lock);
+static bool gm_scavenge_live;
+
+/*
+ * A new period takes effect now: the next run is rescheduled to it, 0 stops
+ * the scavenger, and a period after 0 starts it again.
+ */
+static int gm_scavenge_ms_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int ret = kstrtouint(val, 0, &ms);
+
+	if (ret)
+		return ret;
+	mutex_lock(&gm_scavenge_lock);
+	WRITE_ONCE(gm_scavenge_ms, ms);
+	if (gm_scavenge_live) {
+		if (ms)
+			mod_delayed_work(system_wq, &gm_scavenge_work, msecs_to_jiffies(ms));
+		else
+			cancel_delayed_work(&gm_scavenge_work);
+	}
+	mutex_unlock(&gm_scavenge_lock);
+	return 0;
+}
+
+static const struct kernel_param_ops gm_scavenge_ms_ops = {
+	.set = gm_scavenge_ms_set,
+	.get = param_get_uint,
+};
+module_param_cb(scavenge_ms, &gm_scavenge_ms_ops, &gm_scavenge_ms, 0644);
+MODULE_PARM_DESC(scavenge_ms,
+		 "Scavenger period in ms: sweep and return free arenas beyond retain_pages (0: off)");
 
 unsigned long gm_scavenged(void)
 {
@@ -54,7 +85,7 @@ static void gm_scavenge_fn(struct work_struct *w)
 	unsigned int ms = READ_ONCE(gm_scavenge_ms);
 
 	gm_reclaim(false);
-	if (ms)
+	if (ms && READ_ONCE(gm_scavenge_live))
 		schedule_delayed_work(&gm_scavenge_work, msecs_to_jiffies(ms));
 }
 
@@ -91,10 +122,13 @@ GM_EXPORT_INTERNAL(gm_scavenge_pause);
 
 void gm_scavenge_resume(void)
 {
-	unsigned int ms = READ_ONCE(gm_scavenge_ms);
+	unsigned int ms;
 
-	if (ms)
+	mutex_lock(&gm_scavenge_lock);
+	ms = READ_ONCE(gm_scavenge_ms);
+	if (ms && gm_scavenge_live)
 		schedule_delayed_work(&gm_scavenge_work, msecs_to_jiffies(ms));
+	mutex_unlock(&gm_scavenge_lock);
 }
 GM_EXPORT_INTERNAL(gm_scavenge_resume);
 
@@ -103,14 +137,19 @@ int gm_scavenge_init(void)
 	gm_shrinker = gm_shrinker_register("gomalloc", gm_shrink_count, gm_shrink_scan);
 	if (!gm_shrinker)
 		return -ENOMEM;
-	if (gm_scavenge_ms)
-		schedule_delayed_work(&gm_scavenge_work, msecs_to_jiffies(gm_scavenge_ms));
+	mutex_lock(&gm_scavenge_lock);
+	WRITE_ONCE(gm_scavenge_live, true);
+	mutex_unlock(&gm_scavenge_lock);
+	gm_scavenge_resume();
 	return 0;
 }
 
+/* Parameter writes may still come (sysfs outlives exit): they see !live. */
 void gm_scavenge_exit(void)
 {
-	WRITE_ONCE(gm_scavenge_ms, 0);
+	mutex_lock(&gm_scavenge_lock);
+	WRITE_ONCE(gm_scavenge_live, false);
+	mutex_unlock(&gm_scavenge_lock);
 	cancel_delayed_work_sync(&gm_scavenge_work);
 	if (gm_shrinker)
 		gm_shrinker_unregister(gm_shrinker);

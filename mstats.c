@@ -160,7 +160,7 @@ static int gm_stats_show(struct seq_file *m, void *v)
 			   sum[spc].nmalloc, sum[spc].nfree);
 	}
 	/* Debug classes, when they hold spans or objects: no per-CPU caching. */
-	for (spc = GM_NUM_SPAN_CLASSES + 1; spc < GM_ALL_SPAN_CLASSES; spc++) {
+	for (spc = GM_DEBUG_SPC(1); spc < GM_DEBUG_SPC(GM_NUM_SIZE_CLASSES); spc++) {
 		unsigned int sc = gm_spc_sizeclass(spc);
 		unsigned long nmalloc, nfree;
 

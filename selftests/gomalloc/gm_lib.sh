@@ -3,15 +3,71 @@
 # Helpers for gomalloc's kselftests (sourced). Exit 4 means skip.
 KSFT_SKIP=4
 here=$(dirname "$0")
+gm_params=/sys/module/gomalloc/parameters
+
+# gm_on_exit CMD: run CMD when the test exits (before parameters are restored).
+gm_exit_cmds=""
+gm_on_exit() {
+	gm_exit_cmds="$gm_exit_cmds
+$1"
+}
+
+gm_cleanup() {
+	eval "$gm_exit_cmds"
+	[ -z "$gm_saved_params" ] || gm_restore_params
+}
+trap gm_cleanup EXIT
 
 gm_require() {
 	[ -r /proc/gomalloc ] || { echo "SKIP: gomalloc.ko is not loaded"; exit $KSFT_SKIP; }
 	[ -f "$here/gomalloc_test.ko" ] || { echo "SKIP: gomalloc_test.ko not built"; exit $KSFT_SKIP; }
 }
 
+gm_fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
 # gm_stat KEY: a value from /proc/gomalloc
 gm_stat() {
 	sed -n "s/^$1: //p" /proc/gomalloc
+}
+
+# gm_snap FILE: a copy of /proc/gomalloc (one read: consistent when quiet);
+# gm_get FILE KEY: a value from such a copy.
+gm_snap() {
+	cat /proc/gomalloc >"$1"
+}
+
+gm_get() {
+	sed -n "s/^$2: //p" "$1"
+}
+
+# gm_class_col FILE CLASS COLUMN: a column of one row of the class table,
+# columns found by their names in the table's header (class 1..61, t62).
+gm_class_col() {
+	awk -v c="$2" -v k="$3" '
+		/^# class / { for (i = 2; i <= NF; i++) col[$i] = i - 1; next }
+		(k in col) && $1 == c { print $col[k] }' "$1"
+}
+
+# gm_class_deltas BEFORE AFTER: per class row of two snapshots, "class
+# objsize inuse-delta allocs-delta frees-delta".
+gm_class_deltas() {
+	awk 'FNR == 1 { t = 0 }
+		/^# class / { t = 1; for (i = 2; i <= NF; i++) col[$i] = i - 1; next }
+		!t { next }
+		FILENAME == ARGV[1] { i0[$1] = $col["inuse"]; a0[$1] = $col["allocs"]; f0[$1] = $col["frees"]; next }
+		$1 in i0 {
+			print $1, $col["objsize"], $col["inuse"] - i0[$1], $col["allocs"] - a0[$1], $col["frees"] - f0[$1]
+		}' "$1" "$2"
+}
+
+# The sizes of the size classes, comma-separated (not the tiny row t62).
+gm_class_sizes() {
+	awk '/^# class / { t = 1; next }
+		t && $1 ~ /^[0-9]+$/ { printf "%s%s", sep, $2; sep = "," }
+		END { print "" }' /proc/gomalloc
 }
 
 # gm_run TEST [params]: load the client module with test=TEST, unload it.
@@ -20,6 +76,7 @@ gm_run() {
 	shift
 	if ! insmod "$here/gomalloc_test.ko" test="$t" "$@"; then
 		echo "FAIL: test=$t: the client module reported failures"
+		dmesg | grep 'gomalloc_test:' | tail -n 8 | sed 's/^/  /'
 		return 1
 	fi
 	rmmod gomalloc_test
@@ -30,24 +87,124 @@ gm_param() {
 	cat "/sys/module/gomalloc_test/parameters/$1"
 }
 
-# CPUs that can go offline (cpu1..), empty if none can.
+# gm_hold [params]: load the client with test=hold: its objects (sizes=,
+# counts=, tiny_size=, tiny_count=, cpu=) stay live until gm_hold_end,
+# which verifies and frees them and unloads the client.
+gm_hold() {
+	insmod "$here/gomalloc_test.ko" test=hold "$@" ||
+		gm_fail "hold $*: allocation failed"
+}
+
+gm_hold_end() {
+	echo 1 >/sys/module/gomalloc_test/parameters/release
+	e=$(gm_param errors)
+	rmmod gomalloc_test
+	[ "$e" = 0 ] || gm_fail "$e check(s) failed on the held objects (see dmesg)"
+}
+
+# Can gomalloc be unloaded and loaded again with other parameters?
+gm_reloadable() {
+	{ [ -n "${GOMALLOC_KO:-}" ] && [ -f "$GOMALLOC_KO" ]; } || modinfo gomalloc >/dev/null 2>&1
+}
+
+# gm_reload [PARAM=VALUE...]: gomalloc unloaded and loaded with these
+# parameters (no client may be loaded; counters start again from zero).
+gm_reload() {
+	rmmod gomalloc || return 1
+	if [ -n "${GOMALLOC_KO:-}" ] && [ -f "$GOMALLOC_KO" ]; then
+		insmod "$GOMALLOC_KO" "$@"
+	else
+		modprobe gomalloc "$@"
+	fi
+}
+
+# gm_set_params PARAM=VALUE...: set gomalloc's parameters for this test
+# and restore the ones it had when the test exits. scavenge_ms cannot be
+# turned back on at run time (the scavenger stops rescheduling itself at 0),
+# so it is set by reloading gomalloc; the rest are written in place.
+gm_saved_params=""
+gm_set_params() {
+	gm_old_scav=""
+	if [ -z "$gm_saved_params" ]; then
+		gm_saved_params="retain_pages=$(cat $gm_params/retain_pages)"
+		gm_saved_params="$gm_saved_params scavenge_ms=$(cat $gm_params/scavenge_ms)"
+		gm_saved_params="$gm_saved_params debug=$(cat $gm_params/debug)"
+	fi
+	case " $* " in
+	*" scavenge_ms="*)
+		if gm_reloadable; then
+			rest=""
+			for kv in $gm_saved_params; do
+				case " $* " in *" ${kv%%=*}="*) ;; *) rest="$rest $kv" ;; esac
+			done
+			# shellcheck disable=SC2086
+			gm_reload $rest "$@" || gm_fail "reloading gomalloc with $*"
+			gm_reloaded=1
+			return
+		fi
+		# Without a module file: write it and wait out the last period.
+		gm_old_scav=$(cat $gm_params/scavenge_ms) ;;
+	esac
+	for kv in "$@"; do
+		echo "${kv#*=}" >"$gm_params/${kv%%=*}" || gm_fail "cannot set $kv"
+	done
+	[ -z "$gm_old_scav" ] || sleep $((gm_old_scav / 1000 + 1))
+	return 0
+}
+
+gm_restore_params() {
+	rmmod gomalloc_test 2>/dev/null
+	if [ -n "${gm_reloaded:-}" ]; then
+		# shellcheck disable=SC2086
+		gm_reload $gm_saved_params || echo "FAIL: gomalloc not reloaded with $gm_saved_params"
+		gm_reloaded=""
+	else
+		for kv in $gm_saved_params; do
+			[ "$(cat "$gm_params/${kv%%=*}")" = "${kv#*=}" ] ||
+				echo "${kv#*=}" >"$gm_params/${kv%%=*}"
+		done
+	fi
+}
+
+# The shrinker alone gives memory back: the background scavenger is off.
+gm_scavenger_off() {
+	gm_set_params scavenge_ms=0 "$@"
+}
+
+# gm_drop: what memory pressure does, through gomalloc's shrinker.
+gm_drop() {
+	echo 2 >/proc/sys/vm/drop_caches
+}
+
+# CPUs that can go offline (cpuN with an online file, N > 0), empty if none.
 gm_hotplug_cpus() {
-	[ -w /sys/devices/system/cpu/cpu1/online ] || return 0
-	ls -d /sys/devices/system/cpu/cpu[1-9]* 2>/dev/null
+	for c in /sys/devices/system/cpu/cpu[1-9]*; do
+		[ -f "$c/online" ] && echo "$c"
+	done
+}
+
+# gm_cpu_set CPUDIR 0|1: take a CPU offline or online; true only if the
+# kernel did it and the CPU is now in that state.
+gm_cpu_set() {
+	echo "$2" >"$1/online" 2>/dev/null && [ "$(cat "$1/online")" = "$2" ]
 }
 
 # gm_cpu_churn SECONDS: take those CPUs offline and online in a loop, in the
-# background (its pid in $churn); gm_cpu_churn_end waits and onlines all.
+# background (its pid in $churn); gm_cpu_churn_end waits, onlines all and
+# sets $churned to the number of completed offline+online cycles.
+gm_churn_log=${TMPDIR:-/tmp}/gm_churn.$$
 gm_cpu_churn() {
 	churn=""
+	churned=0
+	: >"$gm_churn_log"
 	cpus=$(gm_hotplug_cpus)
 	[ -n "$cpus" ] || return 0
 	(
 		end=$(($(date +%s) + $1))
 		while [ "$(date +%s)" -lt "$end" ]; do
 			for c in $cpus; do
-				echo 0 >"$c/online" 2>/dev/null
-				echo 1 >"$c/online" 2>/dev/null
+				gm_cpu_set "$c" 0 || continue
+				gm_cpu_set "$c" 1 && echo "$c" >>"$gm_churn_log"
 			done
 		done
 	) &
@@ -56,7 +213,16 @@ gm_cpu_churn() {
 
 gm_cpu_churn_end() {
 	[ -n "$churn" ] && wait "$churn"
-	for c in $(gm_hotplug_cpus); do echo 1 >"$c/online" 2>/dev/null; done
+	for c in $(gm_hotplug_cpus); do gm_cpu_set "$c" 1; done
+	churned=$(wc -l <"$gm_churn_log")
+	rm -f "$gm_churn_log"
+	echo "CPU hotplug: $churned offline+online cycle(s) completed"
+}
+
+# After gm_cpu_churn_end: fail if CPUs could go offline but none did.
+gm_expect_churned() {
+	[ -z "$(gm_hotplug_cpus)" ] || [ "$churned" -gt 0 ] ||
+		gm_fail "no CPU went offline and online again (writes to cpuN/online failed)"
 }
 
 gm_expect_eq() {
@@ -65,4 +231,20 @@ gm_expect_eq() {
 		exit 1
 	fi
 	echo "ok: $1 = $2"
+}
+
+# gm_expect_le WHAT VALUE LIMIT
+gm_expect_le() {
+	if [ "$2" -gt "$3" ]; then
+		echo "FAIL: $1: expected at most $3, got $2"
+		exit 1
+	fi
+	echo "ok: $1 = $2 (at most $3)"
+}
+
+# gm_dmesg_clean: fail if the kernel reported sleeping in atomic context or
+# a bug since the last dmesg -c.
+gm_dmesg_clean() {
+	bad=$(dmesg | grep -E 'sleeping function called from invalid context|scheduling while atomic|BUG:|WARNING:')
+	[ -z "$bad" ] || { echo "$bad" | head -n 5; gm_fail "$1: the kernel complained"; }
 }

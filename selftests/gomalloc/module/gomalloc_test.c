@@ -3,6 +3,8 @@
  * Client module for gomalloc's kselftests: runs the test named by `test=` at
  * load time through the public API only; load fails if any check fails.
  */
+#include <linux/completion.h>
+#include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
@@ -14,11 +16,12 @@
 #include <linux/slab.h>
 #include <linux/timer.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 #include <gomalloc.h>
 
 static char *test = "basic";
 module_param(test, charp, 0444);
-MODULE_PARM_DESC(test, "basic, large, largecpu, multicpu, stress, irq, badinput, faults or leak");
+MODULE_PARM_DESC(test, "basic, large, largecpu, multicpu, stress, irq, badinput, faults, leak, hold, classes, nowait, init or warn");
 static unsigned int seconds = 3;
 module_param(seconds, uint, 0444);
 MODULE_PARM_DESC(seconds, "How long the multicpu, irq and faults tests run");
@@ -33,8 +36,66 @@ MODULE_PARM_DESC(expect_double, "Double frees the badinput test made (output)");
 module_param(failures_seen, uint, 0444);
 MODULE_PARM_DESC(failures_seen, "NULL returns the faults test counted (output)");
 
+/* Inputs of the hold, classes and nowait tests. */
+#define GT_MAX_SIZES	80
+static unsigned long gt_psizes[GT_MAX_SIZES];
+static unsigned int gt_nsizes;
+module_param_array_named(sizes, gt_psizes, ulong, &gt_nsizes, 0444);
+MODULE_PARM_DESC(sizes, "hold, classes, nowait: object sizes (classes: the class sizes)");
+static unsigned int gt_pcounts[GT_MAX_SIZES];
+static unsigned int gt_ncounts;
+module_param_array_named(counts, gt_pcounts, uint, &gt_ncounts, 0444);
+MODULE_PARM_DESC(counts, "hold: how many objects of each size (default 1)");
+static unsigned int tiny_size = 4, tiny_count;
+module_param(tiny_size, uint, 0444);
+MODULE_PARM_DESC(tiny_size, "hold: size of the tiny objects (1..15)");
+module_param(tiny_count, uint, 0444);
+MODULE_PARM_DESC(tiny_count, "hold: how many tiny objects");
+static int gt_pcpu = -1;
+module_param_named(cpu, gt_pcpu, int, 0444);
+MODULE_PARM_DESC(cpu, "hold: the CPU that allocates (-1: the loading task)");
+static unsigned int per_class = 4;
+module_param(per_class, uint, 0444);
+MODULE_PARM_DESC(per_class, "classes: objects of each class allocated on each CPU");
+static unsigned long gt_pcpus;
+module_param_named(cpus, gt_pcpus, ulong, 0444);
+MODULE_PARM_DESC(cpus, "classes: mask of the CPUs to use (0: every online CPU)");
+static char *gt_pctx = "task";
+module_param_named(ctx, gt_pctx, charp, 0444);
+MODULE_PARM_DESC(ctx, "nowait: task, softirq or hardirq");
+static bool nowarn;
+module_param(nowarn, bool, 0444);
+MODULE_PARM_DESC(nowarn, "warn: allocate with __GFP_NOWARN");
+
+/* Outputs. */
+static unsigned long held_objects, held_bytes, held_tiny_blocks;
+module_param(held_objects, ulong, 0444);
+MODULE_PARM_DESC(held_objects, "hold: live objects (output)");
+module_param(held_bytes, ulong, 0444);
+MODULE_PARM_DESC(held_bytes, "hold: their usable bytes (output)");
+module_param(held_tiny_blocks, ulong, 0444);
+MODULE_PARM_DESC(held_tiny_blocks, "hold: 16-byte blocks the tiny objects occupy (output)");
+static unsigned int cpus_used, allocs_done, init_policy;
+module_param(cpus_used, uint, 0444);
+MODULE_PARM_DESC(cpus_used, "classes: CPUs that allocated every class (output)");
+module_param(allocs_done, uint, 0444);
+MODULE_PARM_DESC(allocs_done, "nowait: allocations that succeeded (output)");
+module_param(init_policy, uint, 0444);
+MODULE_PARM_DESC(init_policy, "init: 1 init_on_alloc, 2 init_on_free was active (output)");
+
 static atomic_t gt_errors = ATOMIC_INIT(0);
 static atomic_t gt_alloc_failures = ATOMIC_INIT(0);
+
+static int gt_errors_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&gt_errors));
+}
+
+static const struct kernel_param_ops gt_errors_ops = {
+	.get = gt_errors_get,
+};
+module_param_cb(errors, &gt_errors_ops, NULL, 0444);
+MODULE_PARM_DESC(errors, "Checks failed so far (output)");
 
 #define GT_CHECK(cond, fmt, ...) do {					\
 	if (!(cond)) {							\
@@ -44,25 +105,66 @@ static atomic_t gt_alloc_failures = ATOMIC_INIT(0);
 	}								\
 } while (0)
 
-/* Fill and check an object with a pattern derived from its address and a cookie. */
-static void gt_fill(void *p, size_t n, u32 cookie)
+/*
+ * An object's pattern: 64-bit words derived from every bit of its address
+ * and of a 64-bit cookie, so that an object that moved, another object's
+ * data or a stale copy of this one never matches.
+ */
+static u64 gt_seed(const void *p, u64 cookie)
 {
-	u8 seed = (u8)((unsigned long)p >> 3) ^ (u8)cookie;
-	size_t i;
+	u64 a = (unsigned long)p;
 
-	for (i = 0; i < n; i++)
-		((u8 *)p)[i] = seed + i;
+	return (a * 0xff51afd7ed558ccdULL) ^ (a >> 21) ^ cookie;
 }
 
-static bool gt_verify(const void *p, size_t n, u32 cookie)
+static u64 gt_word(u64 seed, size_t i)
 {
-	u8 seed = (u8)((unsigned long)p >> 3) ^ (u8)cookie;
+	u64 x = seed + (i + 1) * 0x9e3779b97f4a7c15ULL;
+
+	x ^= x >> 31;
+	x *= 0xd6e8feb86659fd93ULL;
+	return x ^ (x >> 32);
+}
+
+static void gt_fill(void *p, size_t n, u64 cookie)
+{
+	u64 seed = gt_seed(p, cookie), w;
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (((const u8 *)p)[i] != (u8)(seed + i))
-			return false;
+	for (i = 0; i + 8 <= n; i += 8) {
+		w = gt_word(seed, i / 8);
+		memcpy(p + i, &w, 8);	/* tiny objects need not be aligned */
+	}
+	for (; i < n; i++)
+		((u8 *)p)[i] = gt_word(seed, i / 8) >> (8 * (i % 8));
+}
+
+/* True if @p holds its pattern; else reports the first wrong byte. */
+static bool gt_verify(const void *p, size_t n, u64 cookie)
+{
+	u64 seed = gt_seed(p, cookie), want = 0, w;
+	size_t i, b;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		want = gt_word(seed, i / 8);
+		memcpy(&w, p + i, 8);
+		if (w != want)
+			goto bad;
+	}
+	for (; i < n; i++) {
+		want = gt_word(seed, i / 8);
+		if (((const u8 *)p)[i] != (u8)(want >> (8 * (i % 8))))
+			goto bad;
+	}
 	return true;
+bad:
+	for (b = i; b < n && b < i + 8; b++)
+		if (((const u8 *)p)[b] != (u8)(want >> (8 * (b % 8))))
+			break;
+	if (atomic_read(&gt_errors) < 20)
+		pr_err("gomalloc_test: object %p (%zu bytes): byte %zu is %#04x, expected %#04x\n",
+		       p, n, b, ((const u8 *)p)[b], (u8)(want >> (8 * (b % 8))));
+	return false;
 }
 
 static size_t gt_sizes[] = {
@@ -129,7 +231,8 @@ static void gt_basic(void)
 		q = gorealloc(p, 5000, GFP_KERNEL);
 		GT_CHECK(q, "gorealloc grow failed");
 		for (i = 0; q && i < 40; i++)
-			GT_CHECK(((u8 *)q)[i] == (u8)(i * 7 + 3), "gorealloc grow lost byte %zu", i);
+			GT_CHECK(((u8 *)q)[i] == (u8)(i * 7 + 3),
+				 "gorealloc grow lost byte %zu", i);
 		p = gorealloc(q, 10, GFP_KERNEL);
 		GT_CHECK(p == q, "gorealloc shrink moved the object");
 		q = gorealloc(p, 0, GFP_KERNEL);
@@ -199,9 +302,9 @@ static void gt_large(void)
 #define GT_RING	256
 
 struct gt_ring {
-	spinlock_t lock;
+	spinlock_t lock;	/* head, tail, e[] */
 	unsigned int head, tail;
-	struct { void *p; size_t n; u32 cookie; } e[GT_RING];
+	struct { void *p; size_t n; u64 cookie; } e[GT_RING];
 };
 
 struct gt_worker {
@@ -216,7 +319,7 @@ static bool gt_large_only;	/* test=largecpu: only large objects */
 static unsigned int gt_nworkers;
 static unsigned long gt_deadline;
 
-static bool gt_ring_put(struct gt_ring *r, void *p, size_t n, u32 cookie)
+static bool gt_ring_put(struct gt_ring *r, void *p, size_t n, u64 cookie)
 {
 	bool ok;
 
@@ -237,7 +340,7 @@ static void gt_ring_drain(struct gt_ring *r)
 	for (;;) {
 		void *p;
 		size_t n;
-		u32 cookie;
+		u64 cookie;
 
 		spin_lock(&r->lock);
 		if (r->head == r->tail) {
@@ -259,9 +362,10 @@ static void gt_ring_drain(struct gt_ring *r)
 static int gt_worker_fn(void *arg)
 {
 	struct gt_worker *w = arg;
-	struct gt_live { void *p; size_t n; u32 cookie; } *live;
+	struct gt_live { void *p; size_t n; u64 cookie; } *live;
 	struct gt_ring *peer = &gt_workers[(w->id + 1) % gt_nworkers].ring;
 	u32 rnd = w->id * 7919 + 1;
+	u64 cookie = get_random_u64();
 	unsigned int i;
 
 	live = kcalloc(GT_LIVE, sizeof(*live), GFP_KERNEL);
@@ -303,10 +407,12 @@ static int gt_worker_fn(void *arg)
 			atomic_inc(&gt_alloc_failures);
 		else
 			GT_CHECK(live[i].p, "allocation of %zu failed", n);
+		/* A 64-bit LCG: every object gets a cookie of its own. */
+		cookie = cookie * 6364136223846793005ULL + 1442695040888963407ULL;
 		live[i].n = n;
-		live[i].cookie = rnd;
+		live[i].cookie = cookie;
 		if (live[i].p)
-			gt_fill(live[i].p, n, rnd);
+			gt_fill(live[i].p, n, cookie);
 		w->ops++;
 		gt_ring_drain(&w->ring);
 		if (!(w->ops % 64))
@@ -369,82 +475,169 @@ static void gt_multicpu(void)
 	kfree(gt_workers);
 }
 
-/* ---- GFP_ATOMIC from softirq (timer) and hardirq (hrtimer) ---- */
+/*
+ * ---- one class shared by task, softirq (timer) and hardirq (hrtimer) ----
+ *
+ * All three contexts run on one CPU and take objects from a shared set of
+ * slots: whatever a slot holds is verified whole and freed by whichever
+ * context picks it next, so objects allocated in one context are freed in
+ * another. Three slots in four hold 193..208-byte objects (class 208), the
+ * fourth tiny ones.
+ */
+#define GT_IRQ_SLOTS	32
+#define GT_IRQ_SIZE	208
+enum { GT_TASK, GT_SOFTIRQ, GT_HARDIRQ, GT_NCTX };
+static const char * const gt_ctx_name[GT_NCTX] = { "task", "softirq", "hardirq" };
 
-#define GT_IRQ_OBJS 16
 static struct timer_list gt_timer;
 static struct hrtimer gt_hrtimer;
-static atomic_t gt_irq_runs[2];
 static bool gt_irq_stop;
-static void *gt_irq_objs[2][GT_IRQ_OBJS];
-static size_t gt_irq_sizes[2][GT_IRQ_OBJS];
+static DEFINE_SPINLOCK(gt_slot_lock);
+static struct gt_slot {
+	void *p;
+	size_t n;
+	u64 cookie;
+	unsigned int ctx;
+} gt_slots[GT_IRQ_SLOTS];
+/* [allocating context][freeing context], under gt_slot_lock */
+static unsigned long gt_xfree[GT_NCTX][GT_NCTX];
+static unsigned long gt_irq_runs[GT_NCTX];
+static u64 gt_irq_cookie;
 
-static void gt_irq_work(unsigned int ctx)
+static void gt_irq_work(unsigned int ctx, gfp_t gfp)
 {
-	unsigned int i, n = atomic_inc_return(&gt_irq_runs[ctx]);
+	unsigned int k, i;
+	unsigned long flags;
+	struct gt_slot old, new;
 	size_t sz;
 
-	for (i = 0; i < GT_IRQ_OBJS; i++) {
-		sz = (i & 3) == 3 ? 1 + (n + i) % GOMALLOC_TINY_MAX : 8 + ((n * 37 + i * 101) % 4000);
-		if (gt_irq_objs[ctx][i]) {
-			GT_CHECK(gt_verify(gt_irq_objs[ctx][i], gt_irq_sizes[ctx][i], ctx),
-				 "irq object corrupted");
-			gofree(gt_irq_objs[ctx][i]);
+	for (k = 0; k < 4; k++) {
+		spin_lock_irqsave(&gt_slot_lock, flags);
+		gt_irq_cookie = gt_irq_cookie * 6364136223846793005ULL + 1442695040888963407ULL;
+		new.cookie = gt_irq_cookie;
+		i = (new.cookie >> 33) % GT_IRQ_SLOTS;
+		old = gt_slots[i];
+		gt_slots[i].p = NULL;
+		gt_irq_runs[ctx] += !k;
+		spin_unlock_irqrestore(&gt_slot_lock, flags);
+
+		if (old.p) {
+			GT_CHECK(gt_verify(old.p, old.n, old.cookie),
+				 "%s: object of %zu bytes from %s corrupted", gt_ctx_name[ctx],
+				 old.n, gt_ctx_name[old.ctx]);
+			gofree(old.p);
 		}
-		gt_irq_objs[ctx][i] = (i & 3) == 3 ? gomalloc_tiny(sz, GFP_ATOMIC) :
-						      gomalloc(sz, GFP_ATOMIC);
-		GT_CHECK(gt_irq_objs[ctx][i], "GFP_ATOMIC allocation failed in %s",
-			 ctx ? "hardirq" : "softirq");
-		gt_irq_sizes[ctx][i] = min_t(size_t, sz, 8);
-		if (gt_irq_objs[ctx][i])
-			gt_fill(gt_irq_objs[ctx][i], gt_irq_sizes[ctx][i], ctx);
+		if (i % 4 == 3) {
+			sz = 1 + (new.cookie >> 40) % GOMALLOC_TINY_MAX;
+			new.p = gomalloc_tiny(sz, gfp);
+			new.n = sz;
+		} else {
+			sz = GT_IRQ_SIZE - (new.cookie >> 40) % 16;
+			new.p = gomalloc(sz, gfp);
+			new.n = new.p ? gomalloc_usable_size(new.p) : 0;
+			GT_CHECK(!new.p || new.n == GT_IRQ_SIZE, "%s: usable size of %zu is %zu",
+				 gt_ctx_name[ctx], sz, new.n);
+		}
+		GT_CHECK(new.p, "%s: allocation of %zu bytes failed", gt_ctx_name[ctx], sz);
+		if (new.p)
+			gt_fill(new.p, new.n, new.cookie);
+		new.ctx = ctx;
+
+		spin_lock_irqsave(&gt_slot_lock, flags);
+		if (old.p)
+			gt_xfree[old.ctx][ctx]++;
+		if (!gt_slots[i].p) {
+			gt_slots[i] = new;
+			new.p = NULL;
+		}
+		spin_unlock_irqrestore(&gt_slot_lock, flags);
+		if (new.p) {	/* the slot was refilled meanwhile */
+			GT_CHECK(gt_verify(new.p, new.n, new.cookie), "own object corrupted");
+			gofree(new.p);
+		}
 	}
 }
 
 static void gt_timer_fn(struct timer_list *t)
 {
-	gt_irq_work(0);
+	GT_CHECK(in_serving_softirq(), "timer callback not in softirq context");
+	gt_irq_work(GT_SOFTIRQ, GFP_ATOMIC);
 	if (!READ_ONCE(gt_irq_stop))
 		mod_timer(&gt_timer, jiffies + 1);
 }
 
 static enum hrtimer_restart gt_hrtimer_fn(struct hrtimer *t)
 {
-	gt_irq_work(1);
+	GT_CHECK(in_hardirq(), "hrtimer callback not in hardirq context");
+	gt_irq_work(GT_HARDIRQ, GFP_ATOMIC);
 	if (READ_ONCE(gt_irq_stop))
 		return HRTIMER_NORESTART;
 	hrtimer_forward_now(t, ns_to_ktime(500 * NSEC_PER_USEC));
 	return HRTIMER_RESTART;
 }
 
+/* Keep the loading task on one CPU, so that the timers share it. */
+static cpumask_var_t gt_saved_mask;
+
+static int gt_pin_self(int target)
+{
+	if (!alloc_cpumask_var(&gt_saved_mask, GFP_KERNEL))
+		return -ENOMEM;
+	cpumask_copy(gt_saved_mask, current->cpus_ptr);
+	return set_cpus_allowed_ptr(current, cpumask_of(target));
+}
+
+static void gt_unpin_self(void)
+{
+	set_cpus_allowed_ptr(current, gt_saved_mask);
+	free_cpumask_var(gt_saved_mask);
+}
+
 static void gt_irq(void)
 {
 	unsigned long end = jiffies + seconds * HZ;
-	unsigned int i, c;
-	void *p;
+	unsigned int i, a, f;
 
-	timer_setup(&gt_timer, gt_timer_fn, 0);
-	hrtimer_init(&gt_hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	if (gt_pin_self(raw_smp_processor_id())) {
+		GT_CHECK(0, "cannot pin the task");
+		return;
+	}
+	gt_irq_cookie = get_random_u64();
+	timer_setup(&gt_timer, gt_timer_fn, TIMER_PINNED);
+	hrtimer_init(&gt_hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 	gt_hrtimer.function = gt_hrtimer_fn;
 	mod_timer(&gt_timer, jiffies + 1);
-	hrtimer_start(&gt_hrtimer, ns_to_ktime(500 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
-	/* Task context allocates and frees meanwhile, on the same CPUs. */
+	hrtimer_start(&gt_hrtimer, ns_to_ktime(500 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+	/* About as often as the hrtimer: each context gets its share of slots. */
 	while (time_before(jiffies, end)) {
-		p = gomalloc(64, GFP_KERNEL);
-		GT_CHECK(p, "task allocation failed");
-		gofree(p);
-		cond_resched();
+		gt_irq_work(GT_TASK, GFP_KERNEL);
+		usleep_range(300, 600);
 	}
 	WRITE_ONCE(gt_irq_stop, true);
 	del_timer_sync(&gt_timer);
 	hrtimer_cancel(&gt_hrtimer);
-	for (c = 0; c < 2; c++)
-		for (i = 0; i < GT_IRQ_OBJS; i++)
-			gofree(gt_irq_objs[c][i]);
-	pr_info("gomalloc_test: irq: %d softirq runs, %d hardirq runs\n",
-		atomic_read(&gt_irq_runs[0]), atomic_read(&gt_irq_runs[1]));
-	GT_CHECK(atomic_read(&gt_irq_runs[0]) > 0 && atomic_read(&gt_irq_runs[1]) > 0,
-		 "timers did not run");
+	gt_unpin_self();
+	for (i = 0; i < GT_IRQ_SLOTS; i++) {
+		if (!gt_slots[i].p)
+			continue;
+		GT_CHECK(gt_verify(gt_slots[i].p, gt_slots[i].n, gt_slots[i].cookie),
+			 "object left by %s corrupted", gt_ctx_name[gt_slots[i].ctx]);
+		gofree(gt_slots[i].p);
+		gt_xfree[gt_slots[i].ctx][GT_TASK]++;
+	}
+	pr_info("gomalloc_test: irq: runs: %lu task, %lu softirq, %lu hardirq\n",
+		gt_irq_runs[GT_TASK], gt_irq_runs[GT_SOFTIRQ], gt_irq_runs[GT_HARDIRQ]);
+	for (a = 0; a < GT_NCTX; a++)
+		pr_info("gomalloc_test: irq: allocated in %-7s freed in task %lu, softirq %lu, hardirq %lu\n",
+			gt_ctx_name[a], gt_xfree[a][GT_TASK], gt_xfree[a][GT_SOFTIRQ],
+			gt_xfree[a][GT_HARDIRQ]);
+	/* Each context freed objects that each other context allocated. */
+	for (a = 0; a < GT_NCTX; a++)
+		for (f = 0; f < GT_NCTX; f++)
+			GT_CHECK(a == f || gt_xfree[a][f] > 0,
+				 "no object allocated in %s was freed in %s",
+				 gt_ctx_name[a], gt_ctx_name[f]);
 }
 
 /* ---- bad input: each is reported, counted and ignored ---- */
@@ -545,6 +738,421 @@ static void gt_leak(void)
 		GT_CHECK(gomalloc_tiny(4, GFP_KERNEL), "tiny");
 }
 
+/* ---- hold: objects that stay live until `release` or unload ---- */
+
+struct gt_obj {
+	void *p;
+	size_t n;
+	u64 cookie;
+};
+
+static struct gt_obj *gt_held;
+static unsigned int gt_nheld;
+
+static unsigned int gt_count(unsigned int k)
+{
+	return k < gt_ncounts ? gt_pcounts[k] : 1;
+}
+
+static long gt_hold_fn(void *arg)
+{
+	unsigned long *blocks = arg;
+	unsigned int k, j, b;
+	u64 cookie = get_random_u64();
+	void *p;
+
+	for (k = 0; k < gt_nsizes; k++)
+		for (j = 0; j < gt_count(k); j++) {
+			p = gomalloc(gt_psizes[k], GFP_KERNEL);
+			GT_CHECK(p, "gomalloc(%lu) failed", gt_psizes[k]);
+			if (!p)
+				continue;
+			gt_held[gt_nheld].p = p;
+			gt_held[gt_nheld].n = gomalloc_usable_size(p);
+			gt_held[gt_nheld].cookie = cookie + gt_nheld;
+			gt_fill(p, gt_held[gt_nheld].n, cookie + gt_nheld);
+			held_bytes += gt_held[gt_nheld++].n;
+		}
+	for (j = 0; j < tiny_count; j++) {
+		p = gomalloc_tiny(tiny_size, GFP_KERNEL);
+		GT_CHECK(p, "gomalloc_tiny(%u) failed", tiny_size);
+		if (!p)
+			continue;
+		gt_held[gt_nheld].p = p;
+		gt_held[gt_nheld].n = tiny_size;
+		gt_held[gt_nheld].cookie = cookie + gt_nheld;
+		gt_fill(p, tiny_size, cookie + gt_nheld);
+		held_bytes += gt_held[gt_nheld++].n;
+		/* The distinct 16-byte blocks the tiny objects went to. */
+		for (b = 0; b < held_tiny_blocks; b++)
+			if (blocks[b] == ((unsigned long)p & ~15UL))
+				break;
+		if (b == held_tiny_blocks)
+			blocks[held_tiny_blocks++] = (unsigned long)p & ~15UL;
+	}
+	held_objects = gt_nheld;
+	return 0;
+}
+
+static void gt_hold_release(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < gt_nheld; i++) {
+		GT_CHECK(gt_verify(gt_held[i].p, gt_held[i].n, gt_held[i].cookie),
+			 "held object %u (%zu bytes) corrupted", i, gt_held[i].n);
+		gofree(gt_held[i].p);
+	}
+	gt_nheld = 0;
+	kfree(gt_held);
+	gt_held = NULL;
+}
+
+static int gt_release_set(const char *val, const struct kernel_param *kp)
+{
+	gt_hold_release();
+	return 0;
+}
+
+static const struct kernel_param_ops gt_release_ops = {
+	.set = gt_release_set,
+};
+module_param_cb(release, &gt_release_ops, NULL, 0200);
+MODULE_PARM_DESC(release, "hold: write to verify and free the held objects now");
+
+static void gt_hold(void)
+{
+	unsigned int k, total = tiny_count;
+	unsigned long *blocks;
+
+	for (k = 0; k < gt_nsizes; k++)
+		total += gt_count(k);
+	gt_held = kcalloc(max(total, 1U), sizeof(*gt_held), GFP_KERNEL);
+	blocks = kcalloc(max(tiny_count, 1U), sizeof(*blocks), GFP_KERNEL);
+	if (!gt_held || !blocks || tiny_size < 1 || tiny_size > GOMALLOC_TINY_MAX) {
+		GT_CHECK(0, "no memory for %u objects, or tiny_size %u", total, tiny_size);
+		kfree(blocks);
+		return;
+	}
+	if (gt_pcpu < 0) {
+		gt_hold_fn(blocks);
+	} else {
+		cpus_read_lock();
+		if (cpu_online(gt_pcpu))
+			work_on_cpu(gt_pcpu, gt_hold_fn, blocks);
+		else
+			GT_CHECK(0, "CPU %d is not online", gt_pcpu);
+		cpus_read_unlock();
+	}
+	kfree(blocks);
+	pr_info("gomalloc_test: hold: %lu object(s), %lu bytes, tiny in %lu block(s)\n",
+		held_objects, held_bytes, held_tiny_blocks);
+}
+
+/* ---- classes: every size class allocated on every CPU, a share freed elsewhere ---- */
+
+struct gt_cpu_objs {
+	unsigned int cpu;
+	struct gt_obj *o;		/* gt_nsizes * per_class */
+	struct gt_cpu_objs *next;	/* the CPU whose objects j % 3 == 0 we free */
+};
+
+static long gt_classes_alloc(void *arg)
+{
+	struct gt_cpu_objs *c = arg;
+	unsigned int k, j;
+	u64 cookie = get_random_u64();
+
+	GT_CHECK(raw_smp_processor_id() == c->cpu, "on CPU %u instead of %u",
+		 raw_smp_processor_id(), c->cpu);
+	for (k = 0; k < gt_nsizes; k++)
+		for (j = 0; j < per_class; j++) {
+			struct gt_obj *o = &c->o[k * per_class + j];
+			/* Odd objects: the smallest size of the class. */
+			size_t sz = j & 1 ? (k ? gt_psizes[k - 1] + 1 : 1) : gt_psizes[k];
+
+			o->p = gomalloc(sz, GFP_KERNEL);
+			GT_CHECK(o->p, "CPU %u: gomalloc(%zu) failed", c->cpu, sz);
+			if (!o->p)
+				continue;
+			o->n = gomalloc_usable_size(o->p);
+			GT_CHECK(o->n == gt_psizes[k],
+				 "CPU %u: gomalloc(%zu) has usable size %zu, not its class size %lu",
+				 c->cpu, sz, o->n, gt_psizes[k]);
+			o->cookie = cookie++;
+			gt_fill(o->p, o->n, o->cookie);
+		}
+	return 0;
+}
+
+static void gt_obj_free(struct gt_obj *o, unsigned int cpu)
+{
+	if (!o->p)
+		return;
+	GT_CHECK(gt_verify(o->p, o->n, o->cookie),
+		 "object of %zu bytes corrupted (freeing on CPU %u)", o->n, cpu);
+	gofree(o->p);
+	o->p = NULL;
+}
+
+static long gt_classes_free(void *arg)
+{
+	struct gt_cpu_objs *c = arg;
+	unsigned int i, n = gt_nsizes * per_class;
+
+	for (i = 0; i < n; i++) {
+		if (i % per_class % 3)
+			gt_obj_free(&c->o[i], c->cpu);
+		else
+			gt_obj_free(&c->next->o[i], c->cpu);
+	}
+	return 0;
+}
+
+static void gt_classes(void)
+{
+	struct gt_cpu_objs *set;
+	unsigned int c, n = 0, i;
+
+	if (!gt_nsizes || !per_class) {
+		GT_CHECK(0, "classes: no sizes= or per_class=0");
+		return;
+	}
+	set = kcalloc(nr_cpu_ids, sizeof(*set), GFP_KERNEL);
+	if (!set) {
+		GT_CHECK(0, "no memory");
+		return;
+	}
+	cpus_read_lock();
+	for_each_online_cpu(c) {
+		if (gt_pcpus && (c >= BITS_PER_LONG || !(gt_pcpus & BIT(c))))
+			continue;
+		set[n].cpu = c;
+		set[n].o = kcalloc(gt_nsizes * per_class, sizeof(*set[n].o), GFP_KERNEL);
+		if (!set[n].o) {
+			GT_CHECK(0, "no memory");
+			break;
+		}
+		n++;
+	}
+	for (i = 0; i < n; i++)
+		set[i].next = &set[(i + 1) % n];
+	for (i = 0; i < n; i++)
+		work_on_cpu(set[i].cpu, gt_classes_alloc, &set[i]);
+	for (i = 0; i < n; i++)
+		work_on_cpu(set[i].cpu, gt_classes_free, &set[i]);
+	cpus_read_unlock();
+	cpus_used = n;
+	for (i = 0; i < n; i++)
+		kfree(set[i].o);
+	kfree(set);
+	pr_info("gomalloc_test: classes: %u size(s) x %u object(s) on each of %u CPU(s), a third freed on another CPU\n",
+		gt_nsizes, per_class, n);
+}
+
+/*
+ * ---- nowait: GFP_NOWAIT/GFP_ATOMIC where sleeping is forbidden ----
+ *
+ * The script empties the heap first, so these allocations have to grow it
+ * from interrupt context (or with a spinlock held): each must succeed or
+ * return NULL, and never sleep. Odd objects are freed later by the task.
+ */
+static struct gt_obj gt_nw_keep[GT_MAX_SIZES + GOMALLOC_TINY_MAX];
+static struct completion gt_nw_done;
+static struct timer_list gt_nw_timer;
+static struct hrtimer gt_nw_hrtimer;
+static DEFINE_SPINLOCK(gt_nw_lock);
+
+static void gt_nowait_round(bool irq)
+{
+	unsigned int k, n = gt_nsizes + GOMALLOC_TINY_MAX;
+	u64 cookie = 0x6e6f77616974ULL;
+	struct gt_obj o;
+	gfp_t gfp;
+
+	for (k = 0; k < n; k++) {
+		gfp = irq && !(k & 1) ? GFP_ATOMIC : GFP_NOWAIT;
+		if (k < gt_nsizes) {
+			o.p = gomalloc(gt_psizes[k], gfp);
+			o.n = o.p ? gomalloc_usable_size(o.p) : 0;
+		} else {
+			o.n = k - gt_nsizes + 1;
+			o.p = gomalloc_tiny(o.n, gfp);
+		}
+		if (!o.p) {
+			failures_seen++;
+			continue;
+		}
+		allocs_done++;
+		o.cookie = cookie + k;
+		gt_fill(o.p, o.n, o.cookie);
+		if (k & 1) {
+			gt_nw_keep[k] = o;
+			continue;
+		}
+		GT_CHECK(gt_verify(o.p, o.n, o.cookie), "nowait object of %zu bytes corrupted",
+			 o.n);
+		gofree(o.p);
+	}
+}
+
+static void gt_nw_timer_fn(struct timer_list *t)
+{
+	GT_CHECK(in_serving_softirq(), "timer callback not in softirq context");
+	gt_nowait_round(true);
+	complete(&gt_nw_done);
+}
+
+static enum hrtimer_restart gt_nw_hrtimer_fn(struct hrtimer *t)
+{
+	GT_CHECK(in_hardirq(), "hrtimer callback not in hardirq context");
+	gt_nowait_round(true);
+	complete(&gt_nw_done);
+	return HRTIMER_NORESTART;
+}
+
+static void gt_nowait(void)
+{
+	unsigned int k;
+
+	init_completion(&gt_nw_done);
+	if (!strcmp(gt_pctx, "hardirq")) {
+		hrtimer_init(&gt_nw_hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+		gt_nw_hrtimer.function = gt_nw_hrtimer_fn;
+		hrtimer_start(&gt_nw_hrtimer, ns_to_ktime(NSEC_PER_MSEC), HRTIMER_MODE_REL_HARD);
+		if (!wait_for_completion_timeout(&gt_nw_done, 10 * HZ))
+			GT_CHECK(0, "the hrtimer did not run");
+		hrtimer_cancel(&gt_nw_hrtimer);
+	} else if (!strcmp(gt_pctx, "softirq")) {
+		timer_setup(&gt_nw_timer, gt_nw_timer_fn, 0);
+		mod_timer(&gt_nw_timer, jiffies + 1);
+		if (!wait_for_completion_timeout(&gt_nw_done, 10 * HZ))
+			GT_CHECK(0, "the timer did not run");
+		del_timer_sync(&gt_nw_timer);
+	} else if (!strcmp(gt_pctx, "task")) {
+		/* Task context, but atomic: a sleep here is a bug the kernel reports. */
+		spin_lock(&gt_nw_lock);
+		gt_nowait_round(false);
+		spin_unlock(&gt_nw_lock);
+	} else {
+		GT_CHECK(0, "unknown ctx=%s", gt_pctx);
+	}
+	for (k = 0; k < ARRAY_SIZE(gt_nw_keep); k++) {
+		if (!gt_nw_keep[k].p)
+			continue;
+		GT_CHECK(gt_verify(gt_nw_keep[k].p, gt_nw_keep[k].n, gt_nw_keep[k].cookie),
+			 "nowait object of %zu bytes corrupted", gt_nw_keep[k].n);
+		gofree(gt_nw_keep[k].p);
+	}
+	pr_info("gomalloc_test: nowait: %s: %u allocation(s), %u NULL return(s)\n",
+		gt_pctx, allocs_done, failures_seen);
+}
+
+/*
+ * ---- init: init_on_alloc, init_on_free and __GFP_ZERO on reused objects ----
+ *
+ * An object is filled, freed and asked for again at once on the same CPU:
+ * the LIFO list (or the CPU's parked large spans) hands back the same one.
+ * Peeking at the freed object is fine: it is gomalloc's memory, not tracked
+ * by KASAN. The free-list link is the object's first word.
+ */
+static void gt_init_check(void *p, size_t n, bool on_alloc, bool on_free)
+{
+	size_t skip = n > 32768 ? 0 : sizeof(void *);
+	void *q, *r;
+
+	memset(p, 0xa5, n);
+	preempt_disable();
+	gofree(p);
+	if (on_free)
+		GT_CHECK(!memchr_inv(p + skip, 0, n - skip),
+			 "init_on_free: freed object of %zu bytes not zeroed (byte %td is %#x)",
+			 n, (u8 *)memchr_inv(p + skip, 0, n - skip) - (u8 *)p,
+			 *(u8 *)memchr_inv(p + skip, 0, n - skip));
+	q = gomalloc(n, GFP_ATOMIC);
+	preempt_enable();
+	GT_CHECK(q == p, "%zu bytes: freed %p, got %p back", n, p, q);
+	if (!q)
+		return;
+	if (on_alloc)
+		GT_CHECK(!memchr_inv(q, 0, n),
+			 "init_on_alloc: reused object of %zu bytes not zeroed", n);
+
+	memset(q, 0xa5, n);
+	preempt_disable();
+	gofree(q);
+	r = gomalloc(n, GFP_ATOMIC | __GFP_ZERO);
+	preempt_enable();
+	GT_CHECK(r == q, "%zu bytes: freed %p, got %p back", n, q, r);
+	GT_CHECK(!r || !memchr_inv(r, 0, n),
+		 "__GFP_ZERO: reused object of %zu bytes not zeroed", n);
+	gofree(r);
+}
+
+static void gt_init(void)
+{
+	static const size_t large[] = { 32769, 40000, 100000, 262144 };
+	bool on_alloc = want_init_on_alloc(GFP_KERNEL), on_free = want_init_on_free();
+	unsigned int i, checked = 0;
+	size_t sz;
+	void *p;
+
+	init_policy = on_alloc | on_free << 1;
+	for (i = 0; i < ARRAY_SIZE(gt_sizes) + ARRAY_SIZE(large); i++) {
+		sz = i < ARRAY_SIZE(gt_sizes) ? gt_sizes[i] : large[i - ARRAY_SIZE(gt_sizes)];
+		if (sz <= GOMALLOC_TINY_MAX)
+			continue;
+		p = gomalloc(sz, GFP_KERNEL);
+		GT_CHECK(p, "gomalloc(%zu) failed", sz);
+		if (!p)
+			continue;
+		gt_init_check(p, gomalloc_usable_size(p), on_alloc, on_free);
+		checked++;
+	}
+	/* Tiny objects are not reused at once: check the new one and the freed one. */
+	for (sz = 1; sz <= GOMALLOC_TINY_MAX; sz++) {
+		p = gomalloc_tiny(sz, GFP_KERNEL);
+		GT_CHECK(p, "gomalloc_tiny(%zu) failed", sz);
+		if (!p)
+			continue;
+		if (on_alloc)
+			GT_CHECK(!memchr_inv(p, 0, sz),
+				 "init_on_alloc: tiny object of %zu bytes not zeroed", sz);
+		memset(p, 0xa5, sz);
+		gofree(p);
+		if (on_free)
+			GT_CHECK(!memchr_inv(p, 0, sz),
+				 "init_on_free: freed tiny object of %zu bytes not zeroed", sz);
+		p = gomalloc_tiny(sz, GFP_KERNEL | __GFP_ZERO);
+		GT_CHECK(p && !memchr_inv(p, 0, sz),
+			 "__GFP_ZERO: tiny object of %zu bytes not zeroed", sz);
+		gofree(p);
+		checked++;
+	}
+	pr_info("gomalloc_test: init: init_on_alloc %s, init_on_free %s; %u size(s) checked\n",
+		on_alloc ? "on" : "off", on_free ? "on" : "off", checked);
+}
+
+/* ---- warn: failures print gomalloc's warning unless __GFP_NOWARN ---- */
+
+static void gt_warn(void)
+{
+	gfp_t gfp = GFP_KERNEL | (nowarn ? __GFP_NOWARN : 0);
+	void *p[8];
+	unsigned int i;
+
+	/* Large objects of their own arena, then 32 KiB ones (one per span). */
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = gomalloc(i < 2 ? (3 << 20) + i * PAGE_SIZE : 32768, gfp);
+		if (!p[i])
+			failures_seen++;
+	}
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		gofree(p[i]);
+	pr_info("gomalloc_test: warn: %u NULL return(s) with%s __GFP_NOWARN\n",
+		failures_seen, nowarn ? "" : "out");
+}
+
 static int __init gomalloc_test_init(void)
 {
 	if (!strcmp(test, "basic"))
@@ -563,12 +1171,23 @@ static int __init gomalloc_test_init(void)
 		gt_faults();
 	else if (!strcmp(test, "leak"))
 		gt_leak();
+	else if (!strcmp(test, "hold"))
+		gt_hold();
+	else if (!strcmp(test, "classes"))
+		gt_classes();
+	else if (!strcmp(test, "nowait"))
+		gt_nowait();
+	else if (!strcmp(test, "init"))
+		gt_init();
+	else if (!strcmp(test, "warn"))
+		gt_warn();
 	else
 		return -EINVAL;
 	if (gt_large_only)
 		gt_multicpu();
 	if (atomic_read(&gt_errors)) {
 		pr_err("gomalloc_test: %s: %d check(s) failed\n", test, atomic_read(&gt_errors));
+		gt_hold_release();
 		return -EINVAL;
 	}
 	pr_info("gomalloc_test: %s: ok\n", test);
@@ -577,6 +1196,10 @@ static int __init gomalloc_test_init(void)
 
 static void __exit gomalloc_test_exit(void)
 {
+	gt_hold_release();
+	if (atomic_read(&gt_errors))
+		pr_err("gomalloc_test: %s: %d check(s) failed at unload\n", test,
+		       atomic_read(&gt_errors));
 }
 
 module_init(gomalloc_test_init);

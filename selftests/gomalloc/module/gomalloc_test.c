@@ -21,7 +21,7 @@
 
 static char *test = "basic";
 module_param(test, charp, 0444);
-MODULE_PARM_DESC(test, "basic, large, largecpu, multicpu, stress, irq, badinput, faults, leak, hold, classes, nowait, init or warn");
+MODULE_PARM_DESC(test, "basic, large, largecpu, multicpu, stress, irq, badinput, faults, leak, hold, classes, nowait, init, warn or redzone");
 static unsigned int seconds = 3;
 module_param(seconds, uint, 0444);
 MODULE_PARM_DESC(seconds, "How long the multicpu, irq and faults tests run");
@@ -1133,6 +1133,24 @@ static void gt_init(void)
 		on_alloc ? "on" : "off", on_free ? "on" : "off", checked);
 }
 
+/*
+ * ---- redzone: one byte written past a live 50-byte object, for debug
+ * mode's validation to find (gomalloc's objects are not KASAN-tracked) ----
+ */
+
+static u8 *gt_rz_obj;
+
+static void gt_redzone(void)
+{
+	gt_rz_obj = gomalloc(50, GFP_KERNEL);
+	GT_CHECK(gt_rz_obj, "gomalloc(50) failed");
+	if (!gt_rz_obj)
+		return;
+	memset(gt_rz_obj, 0x5a, 50);
+	gt_rz_obj[50] = 0x12;
+	pr_info("gomalloc_test: redzone: one byte written past a 50-byte object\n");
+}
+
 /* ---- warn: failures print gomalloc's warning unless __GFP_NOWARN ---- */
 
 static void gt_warn(void)
@@ -1181,6 +1199,8 @@ static int __init gomalloc_test_init(void)
 		gt_init();
 	else if (!strcmp(test, "warn"))
 		gt_warn();
+	else if (!strcmp(test, "redzone"))
+		gt_redzone();
 	else
 		return -EINVAL;
 	if (gt_large_only)
@@ -1197,6 +1217,7 @@ static int __init gomalloc_test_init(void)
 static void __exit gomalloc_test_exit(void)
 {
 	gt_hold_release();
+	gofree(gt_rz_obj);
 	if (atomic_read(&gt_errors))
 		pr_err("gomalloc_test: %s: %d check(s) failed at unload\n", test,
 		       atomic_read(&gt_errors));

@@ -41,7 +41,8 @@
  *	sweeping	applying a span's recorded remote frees to its
  *			allocBits. Only the span's owner sweeps: its mcache, or
  *			whoever holds its mcentral's lock while it is listed;
- *			Go's sweepgen values name the states.
+ *			Go's sweepgen values name the states, and the sweep
+ *			refuses a span not marked cached or being swept.
  *	scavenger	background work returning free arenas beyond a retained
  *			amount; the shrinker does the same under memory
  *			pressure after draining the per-CPU caches

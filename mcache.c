@@ -65,11 +65,14 @@ void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 		return gm_debug_alloc(size, gfp, ip);
 	preempt_disable();
 	c = gm_this_mcache();
-	p = gm_mcache_take(&c->cls[spc]);
-	if (!p)
+	p = gm_mcache_take(&c->cls[spc]);	/* counted if it succeeds */
+	if (!p) {
 		p = gm_span_next_free(c->cls[spc].span);
-	if (!p)
-		gm_mcache_release_span(c, spc);
+		if (p)
+			c->cls[spc].nmalloc++;
+		else
+			gm_mcache_release_span(c, spc);
+	}
 	preempt_enable();
 	if (!p) {
 		s = gm_mcentral_cache_span(spc, gfp);
@@ -85,13 +88,11 @@ void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 			preempt_enable();
 			return NULL;
 		}
-	} else {
-		preempt_disable();
-		c = gm_this_mcache();
+		c->cls[spc].nmalloc++;
+		preempt_enable();
 	}
-	c->cls[spc].nmalloc++;
-	preempt_enable();
-	gm_mcache_init_obj(spc, p, gfp);
+	if (spc != GM_TINY_SPC)
+		gm_mcache_init_obj(spc, p, gfp);
 	return p;
 }
 GM_EXPORT_INTERNAL(gm_mcache_refill_alloc);

@@ -23,8 +23,17 @@
 
 struct gm_mheap gm_heap;
 GM_EXPORT_INTERNAL(gm_heap);
+/*
+ * The index: L1 -> L2 table -> region -> span per page. A slot with nothing
+ * behind it points at an empty L2 table or region, never NULL, so the lookup
+ * in gofree() has no NULL tests (64 KiB + 4 KiB of static tables).
+ */
 struct gm_region **gm_index_l1[GM_L1_ENTRIES];
 GM_EXPORT_INTERNAL(gm_index_l1);
+struct gm_region *gm_l2_none[GM_L2_ENTRIES];
+GM_EXPORT_INTERNAL(gm_l2_none);
+struct gm_region gm_region_none;
+GM_EXPORT_INTERNAL(gm_region_none);
 atomic_long_t gm_buddy_pages;
 GM_EXPORT_INTERNAL(gm_buddy_pages);
 
@@ -70,8 +79,11 @@ void gm_heap_debugfs(struct dentry *dir)
 unsigned int gm_grow_max_order = GM_MAX_ORDER;
 GM_EXPORT_INTERNAL(gm_grow_max_order);
 
+static void gm_index_init(void);
+
 int gm_heap_init(void)
 {
+	gm_index_init();
 	spin_lock_init(&gm_heap.lock);
 	gm_heap.free = RB_ROOT;
 	INIT_LIST_HEAD(&gm_heap.arenas);
@@ -96,12 +108,23 @@ static void gm_index_page_free(void *p, unsigned int order)
 	gm_buddy_free(virt_to_page(p), order);
 }
 
+/* The region slot of @p in an L2 table of ours, or NULL if there is none. */
 static struct gm_region **gm_index_region_slot(unsigned long p)
 {
 	unsigned long ri = (p - PAGE_OFFSET) >> GM_REGION_SHIFT;
 	struct gm_region **l2 = READ_ONCE(gm_index_l1[ri >> GM_L2_BITS]);
 
-	return l2 ? &l2[ri & (GM_L2_ENTRIES - 1)] : NULL;
+	return l2 != gm_l2_none ? &l2[ri & (GM_L2_ENTRIES - 1)] : NULL;
+}
+
+static void gm_index_init(void)
+{
+	unsigned long i;
+
+	for (i = 0; i < GM_L2_ENTRIES; i++)
+		gm_l2_none[i] = &gm_region_none;
+	for (i = 0; i < GM_L1_ENTRIES; i++)
+		gm_index_l1[i] = gm_l2_none;
 }
 
 struct gm_mspan *gm_span_entry(unsigned long p)
@@ -118,7 +141,7 @@ bool gm_heap_owns_range(unsigned long p)
 	if (off >= (1UL << (GM_INDEX_BITS + GM_REGION_SHIFT)))
 		return false;
 	slot = gm_index_region_slot(p);
-	return slot && READ_ONCE(*slot);
+	return slot && READ_ONCE(*slot) != &gm_region_none;
 }
 
 /*
@@ -140,14 +163,18 @@ static int gm_index_ensure(unsigned long base, unsigned long npages, gfp_t gfp)
 		struct gm_region **l2 = NULL, **slot;
 		struct gm_region *r = NULL;
 
-		if (!READ_ONCE(*l1)) {
+		if (READ_ONCE(*l1) == gm_l2_none) {
+			unsigned long i;
+
 			l2 = gm_index_page_alloc(gfp, GM_L2_ORDER);
 			if (!l2)
 				return -ENOMEM;
+			for (i = 0; i < GM_L2_ENTRIES; i++)
+				l2[i] = &gm_region_none;
 		}
 		spin_lock_irqsave(&gm_heap.lock, flags);
-		if (l2 && !*l1) {
-			/* Zeroed table visible before the pointer (gm_span_of). */
+		if (l2 && *l1 == gm_l2_none) {
+			/* Filled table visible before the pointer (gm_span_of). */
 			smp_store_release(l1, l2);
 			gm_heap.meta_pages += 1UL << GM_L2_ORDER;
 			l2 = NULL;
@@ -157,13 +184,13 @@ static int gm_index_ensure(unsigned long base, unsigned long npages, gfp_t gfp)
 			gm_index_page_free(l2, GM_L2_ORDER);
 
 		slot = gm_index_region_slot(a);
-		if (READ_ONCE(*slot))
+		if (READ_ONCE(*slot) != &gm_region_none)
 			continue;
 		r = gm_index_page_alloc(gfp, 0);
 		if (!r)
 			return -ENOMEM;
 		spin_lock_irqsave(&gm_heap.lock, flags);
-		if (!*slot) {
+		if (*slot == &gm_region_none) {
 			/* Zeroed region visible before the pointer (gm_span_of). */
 			smp_store_release(slot, r);
 			gm_heap.meta_pages++;
@@ -526,13 +553,13 @@ void gm_heap_exit(void)
 	for (i = 0; i < GM_L1_ENTRIES; i++) {
 		struct gm_region **l2 = gm_index_l1[i];
 
-		if (!l2)
+		if (l2 == gm_l2_none)
 			continue;
 		for (j = 0; j < GM_L2_ENTRIES; j++)
-			if (l2[j])
+			if (l2[j] != &gm_region_none)
 				gm_index_page_free(l2[j], 0);
 		gm_index_page_free(l2, GM_L2_ORDER);
-		gm_index_l1[i] = NULL;
+		gm_index_l1[i] = gm_l2_none;
 	}
 	gm_heap.meta_pages = 0;
 	gm_fixalloc_destroy(&gm_heap.spanalloc);

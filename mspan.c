@@ -104,6 +104,14 @@ unsigned int gm_span_sweep(struct gm_mspan *s)
 	unsigned int w, n = 0, taken = 0;
 	unsigned long f, stray;
 
+	/*
+	 * Who may sweep, as sweepgen says: the mcache that caches the span
+	 * (sg+3), or whoever took it off a list and marked it sg-1 under its
+	 * mcentral's lock. Anyone else would race with the owner.
+	 */
+	if (WARN_ON_ONCE(s->sweepgen != GM_SG_CACHED && s->sweepgen != GM_SG_SWEEPING))
+		return 0;
+
 	for (w = 0; w < BITS_TO_LONGS(s->nelems); w++) {
 		if (!READ_ONCE(s->free_bits[w]))
 			continue;

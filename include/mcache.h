@@ -74,20 +74,17 @@ static __always_inline unsigned int gm_ctx_irq(unsigned long pc)
 	return GM_CTX_TASK;
 }
 
-/* Task context (what in_task() tests) costs one test of preempt_count. */
-static __always_inline unsigned int gm_ctx(void)
+/*
+ * Call with preemption disabled. Task context reads a fixed slot: one test
+ * of preempt_count and one per-CPU load.
+ */
+static __always_inline struct gm_mcache *gm_this_mcache(void)
 {
 	unsigned long pc = preempt_count();
 
 	if (likely(!(pc & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET))))
-		return GM_CTX_TASK;
-	return gm_ctx_irq(pc);
-}
-
-/* Call with preemption disabled. */
-static __always_inline struct gm_mcache *gm_this_mcache(void)
-{
-	return __this_cpu_read(gm_mcaches[gm_ctx()]);
+		return __this_cpu_read(gm_mcaches[GM_CTX_TASK]);
+	return __this_cpu_read(gm_mcaches[gm_ctx_irq(pc)]);
 }
 
 /*
@@ -98,13 +95,17 @@ static __always_inline struct gm_mcache *gm_this_mcache(void)
 void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 			     unsigned long ip);
 
-/* Pop the LIFO list, else take the next slot of the allocCache window. */
+/*
+ * Pop the LIFO list, else take the next slot of the allocCache window, and
+ * count the allocation.
+ */
 static __always_inline void *gm_mcache_take(struct gm_mcache_class *cc)
 {
 	struct gm_mspan *s = cc->span;
 	void *p = cc->freelist;
 
 	if (likely(p)) {
+		cc->nmalloc++;
 		cc->freelist = *(void **)p;
 		if (want_init_on_free())
 			*(void **)p = NULL;
@@ -112,23 +113,28 @@ static __always_inline void *gm_mcache_take(struct gm_mcache_class *cc)
 		s->alloc_count++;
 		return p;
 	}
-	return gm_span_next_free_fast(s);
+	p = gm_span_next_free_fast(s);
+	if (likely(p))
+		cc->nmalloc++;
+	return p;
 }
 
 /*
  * init_on_alloc and __GFP_ZERO: the whole element, as SLUB zeroes the whole
- * kmalloc object. Tiny blocks are zeroed per sub-object by their allocator.
+ * kmalloc object. Not for tiny blocks: their allocator zeroes sub-objects.
  */
 static __always_inline void gm_mcache_init_obj(unsigned int spc, void *p,
 					       gfp_t gfp)
 {
-	if (spc != GM_TINY_SPC && want_init_on_alloc(gfp))
+	if (want_init_on_alloc(gfp))
 		gm_zero(p, gm_class_to_size[spc]);
 }
 
 /*
  * The allocation fast path. No lock, no atomic instruction: preemption off
- * keeps us on this CPU's cache for the current context.
+ * keeps us on this CPU's cache for the current context. Zeroes as
+ * gm_mcache_init_obj() says for a size class (spc != GM_TINY_SPC, a
+ * constant in the tiny allocator's call).
  */
 static __always_inline void *gm_mcache_alloc(unsigned int spc, size_t size,
 					     gfp_t gfp, unsigned long ip)
@@ -141,9 +147,9 @@ static __always_inline void *gm_mcache_alloc(unsigned int spc, size_t size,
 	p = gm_mcache_take(cc);
 	if (unlikely(!p))	/* enables preemption, initializes */
 		return gm_mcache_refill_alloc(spc, size, gfp, ip);
-	cc->nmalloc++;
 	preempt_enable();
-	gm_mcache_init_obj(spc, p, gfp);
+	if (!__builtin_constant_p(spc) || spc != GM_TINY_SPC)
+		gm_mcache_init_obj(spc, p, gfp);
 	return p;
 }
 
@@ -167,13 +173,13 @@ static __always_inline bool gm_mcache_free_owned(struct gm_mcache_class *cc,
 	if (unlikely(!(s->alloc_bits[w] & m) ||
 		     ((cached | READ_ONCE(s->free_bits[w])) & m)))
 		return false;
+	cc->nfree++;
 	if (want_init_on_free())
 		gm_zero(p, s->elemsize);
 	s->cached_bits[w] = cached | m;
 	s->alloc_count--;
 	*(void **)p = cc->freelist;
 	cc->freelist = p;
-	cc->nfree++;
 	return true;
 }
 
@@ -188,6 +194,7 @@ static __always_inline void gm_mcache_free(struct gm_mspan *s, unsigned int idx,
 
 	preempt_disable();
 	cc = &gm_this_mcache()->cls[s->spanclass];
+	OPTIMIZER_HIDE_VAR(cc);	/* one pointer, not recomputed per field */
 	if (likely(cc->span == s && gm_mcache_free_owned(cc, s, idx, p))) {
 		preempt_enable();
 		return;

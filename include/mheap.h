@@ -57,6 +57,8 @@ struct gm_mheap {
 
 extern struct gm_mheap gm_heap;
 extern struct gm_region **gm_index_l1[GM_L1_ENTRIES];
+extern struct gm_region *gm_l2_none[GM_L2_ENTRIES];
+extern struct gm_region gm_region_none;
 extern unsigned long gm_retain_pages;
 extern unsigned int gm_grow_max_order;
 
@@ -90,12 +92,9 @@ static __always_inline struct gm_mspan *gm_span_index(unsigned long p)
 	if (unlikely(off >= (1UL << (GM_INDEX_BITS + GM_REGION_SHIFT))))
 		return NULL;
 	ri = off >> GM_REGION_SHIFT;
+	/* Empty slots point at gm_l2_none and gm_region_none: no NULL tests. */
 	l2 = READ_ONCE(gm_index_l1[ri >> GM_L2_BITS]);
-	if (unlikely(!l2))
-		return NULL;
 	r = READ_ONCE(l2[ri & (GM_L2_ENTRIES - 1)]);
-	if (unlikely(!r))
-		return NULL;
 	return READ_ONCE(r->spans[(off >> PAGE_SHIFT) & (GM_REGION_PAGES - 1)]);
 }
 

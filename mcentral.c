@@ -37,6 +37,8 @@ void gm_mcentral_init(void)
 		INIT_LIST_HEAD(&c->partial_unswept);
 		INIT_LIST_HEAD(&c->full_swept);
 		INIT_LIST_HEAD(&c->full_unswept);
+		INIT_LIST_HEAD(&c->empty);
+		c->nempty = 0;
 		c->nspans = 0;
 		c->ncached = 0;
 	}
@@ -90,6 +92,23 @@ static void gm_mcentral_sweep_span(struct gm_mcentral *c, struct gm_mspan *s)
 	s->sweepgen = GM_SG_SWEPT;
 }
 
+/*
+ * A span left without objects (swept, no pending free, on no list): keep it
+ * in the class's reserve if there is room (not for debug classes, whose
+ * freed objects stay poisoned until reused). True if kept.
+ */
+static bool gm_mcentral_keep_empty(struct gm_mcentral *c, struct gm_mspan *s)
+{
+	lockdep_assert_held(&c->lock);
+	if (c->spanclass > GM_TINY_SPC || c->nempty >= GM_MCENTRAL_EMPTY_KEEP)
+		return false;
+	s->list = GM_LIST_EMPTY;
+	s->sweepgen = GM_SG_SWEPT;
+	list_add(&s->list_node, &c->empty);
+	c->nempty++;
+	return true;
+}
+
 /* Free a span's memory to the heap; it is on no list and holds no object. */
 void gm_mcentral_release(struct gm_mspan *s)
 {
@@ -127,8 +146,9 @@ static struct gm_mspan *gm_mcentral_grow(unsigned int spc, gfp_t gfp)
 
 /*
  * cacheSpan: a span with at least one free slot for an mcache to own: a
- * swept partial span, else an unswept partial one swept now, else up to
- * GM_CACHESPAN_SWEEP_BUDGET unswept full spans swept, else a new span.
+ * swept partial span, else an unswept partial one swept now, else an empty
+ * one from the reserve, else up to GM_CACHESPAN_SWEEP_BUDGET unswept full
+ * spans swept, else a new span.
  */
 struct gm_mspan *gm_mcentral_cache_span(unsigned int spc, gfp_t gfp)
 {
@@ -145,6 +165,12 @@ struct gm_mspan *gm_mcentral_cache_span(unsigned int spc, gfp_t gfp)
 	if (s) {
 		gm_mcentral_unlist(c, s);
 		gm_mcentral_sweep_span(c, s);
+		goto have;
+	}
+	s = list_first_entry_or_null(&c->empty, struct gm_mspan, list_node);
+	if (s) {
+		list_del(&s->list_node);
+		c->nempty--;
 		goto have;
 	}
 	while (budget-- &&
@@ -188,6 +214,10 @@ void gm_mcentral_uncache_span(struct gm_mspan *s)
 	c->ncached--;
 	gm_mcentral_sweep_span(c, s);
 	if (s->alloc_count == 0 && atomic_read(&s->npending) == 0) {
+		if (gm_mcentral_keep_empty(c, s)) {
+			spin_unlock_irqrestore(&c->lock, flags);
+			return;
+		}
 		s->list = GM_LIST_NONE;
 		c->nspans--;
 		spin_unlock_irqrestore(&c->lock, flags);
@@ -222,8 +252,9 @@ bool gm_mcentral_pending_free(struct gm_mspan *s, unsigned int idx)
 }
 
 /*
- * Sweep every unswept span of every class; spans left without objects go
- * back to the heap. Returns the number of spans released.
+ * Sweep every unswept span of every class; spans left without objects, and
+ * the classes' reserves of empty spans, go back to the heap. Returns the
+ * number of spans released.
  */
 unsigned long gm_mcentral_sweep_all(void)
 {
@@ -237,6 +268,11 @@ unsigned long gm_mcentral_sweep_all(void)
 		LIST_HEAD(todo);
 
 		spin_lock_irqsave(&c->lock, flags);
+		list_for_each_entry(s, &c->empty, list_node)
+			s->list = GM_LIST_NONE;
+		c->nspans -= c->nempty;
+		c->nempty = 0;
+		list_splice_init(&c->empty, &empty);
 		list_splice_init(&c->partial_unswept, &todo);
 		list_splice_init(&c->full_unswept, &todo);
 		list_for_each_entry_safe(s, n, &todo, list_node) {

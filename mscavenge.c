@@ -100,7 +100,7 @@ static unsigned long gm_shrink_count(struct shrinker *sh, struct shrink_control 
 	spin_unlock_irqrestore(&gm_heap.lock, flags);
 	free += gm_pagecache_free_pages();
 	for (spc = 1; spc < GM_NUM_SPAN_CLASSES; spc++)
-		n += READ_ONCE(gm_central[spc].ncached);
+		n += READ_ONCE(gm_central[spc].ncached) + READ_ONCE(gm_central[spc].nempty);
 	if (held > READ_ONCE(gm_retain_pages))
 		n += min(free, held - READ_ONCE(gm_retain_pages));
 	return n ? n : SHRINK_EMPTY;

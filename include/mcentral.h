@@ -11,6 +11,12 @@
 
 /* How many unswept full spans cacheSpan sweeps before growing (Go: 100). */
 #define GM_CACHESPAN_SWEEP_BUDGET	100
+/*
+ * Spans left without objects that a class keeps for its next cacheSpan
+ * instead of a round trip through the heap; the scavenger and the shrinker
+ * (gm_mcentral_sweep_all) give them back.
+ */
+#define GM_MCENTRAL_EMPTY_KEEP		2
 
 struct gm_mcentral {
 	spinlock_t lock;
@@ -19,6 +25,8 @@ struct gm_mcentral {
 	struct list_head partial_unswept;	/* free slots, pending frees */
 	struct list_head full_swept;		/* no free slot */
 	struct list_head full_unswept;		/* were full, have pending frees */
+	struct list_head empty;			/* no object, swept: the reserve */
+	unsigned int nempty;
 	unsigned long nspans;			/* all spans of the class */
 	unsigned long ncached;			/* of those, held by mcaches */
 } ____cacheline_aligned_in_smp;

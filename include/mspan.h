@@ -36,6 +36,7 @@ enum gm_span_list {
 	GM_LIST_PARTIAL_UNSWEPT,
 	GM_LIST_FULL_SWEPT,
 	GM_LIST_FULL_UNSWEPT,
+	GM_LIST_EMPTY,
 };
 
 /* The size class behind a span class (tiny blocks: 16 bytes; debug classes). */

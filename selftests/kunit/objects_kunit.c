@@ -96,7 +96,10 @@ static void gm_test_span_remote_sweep(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, gm_span_next_free(s), objs[9]);
 	for (i = 0; i < n; i++)
 		KUNIT_EXPECT_TRUE(test, gm_span_free_remote(s, i, objs[i], 0));
-	gm_mcentral_uncache_span(s);	/* sweeps to empty: released */
+	gm_mcentral_uncache_span(s);	/* sweeps to empty: kept in reserve */
+	KUNIT_EXPECT_EQ(test, s->list, (u8)GM_LIST_EMPTY);
+	KUNIT_EXPECT_EQ(test, gm_central[GM_C64].nempty, 1U);
+	KUNIT_EXPECT_EQ(test, gm_mcentral_sweep_all(), 1UL);	/* released */
 	KUNIT_EXPECT_EQ(test, gm_central[GM_C64].nspans, 0UL);
 }
 
@@ -123,6 +126,7 @@ static void gm_test_mcentral_full_findable(struct kunit *test)
 	for (i = 0; i < n; i++)
 		gm_span_free_remote(s, i, objs[i], 0);
 	gm_mcentral_uncache_span(s);
+	gm_mcentral_sweep_all();
 	KUNIT_EXPECT_EQ(test, c->nspans, 0UL);
 }
 
@@ -136,10 +140,41 @@ static void gm_test_mcentral_partial_order(struct kunit *test)
 	b = gm_test_small_span(test, GM_C64);
 	KUNIT_EXPECT_PTR_EQ(test, b, a);
 	KUNIT_EXPECT_EQ(test, a->alloc_count, 1);
-	/* Released only once the last object is freed and swept. */
+	/* Empty only once the last object is freed and swept. */
 	gm_span_free_remote(a, 0, p, 0);
 	gm_mcentral_uncache_span(a);
+	KUNIT_EXPECT_EQ(test, a->list, (u8)GM_LIST_EMPTY);
+	gm_mcentral_sweep_all();
 	KUNIT_EXPECT_EQ(test, gm_central[GM_C64].nspans, 0UL);
+}
+
+/*
+ * Emptied spans: up to GM_MCENTRAL_EMPTY_KEEP per class wait for the next
+ * cacheSpan, which takes one without the heap; the rest, and the reserve
+ * at the next sweep_all (scavenger, shrinker), go back to the heap.
+ */
+static void gm_test_mcentral_empty_reserve(struct kunit *test)
+{
+	struct gm_mcentral *c = &gm_central[GM_C64];
+	struct gm_mspan *s[GM_MCENTRAL_EMPTY_KEEP + 1], *t;
+	unsigned long held;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(s); i++)
+		s[i] = gm_test_small_span(test, GM_C64);
+	for (i = 0; i < ARRAY_SIZE(s); i++)
+		gm_mcentral_uncache_span(s[i]);
+	KUNIT_EXPECT_EQ(test, c->nempty, (unsigned int)GM_MCENTRAL_EMPTY_KEEP);
+	KUNIT_EXPECT_EQ(test, c->nspans, (unsigned long)GM_MCENTRAL_EMPTY_KEEP);
+	held = gm_heap.pages_held - gm_heap.pages_free;
+	t = gm_test_small_span(test, GM_C64);
+	KUNIT_EXPECT_PTR_EQ(test, t, s[GM_MCENTRAL_EMPTY_KEEP - 1]);
+	KUNIT_EXPECT_EQ(test, gm_heap.pages_held - gm_heap.pages_free, held);
+	KUNIT_EXPECT_EQ(test, c->nempty, (unsigned int)GM_MCENTRAL_EMPTY_KEEP - 1);
+	gm_mcentral_uncache_span(t);
+	KUNIT_EXPECT_EQ(test, gm_mcentral_sweep_all(), (unsigned long)GM_MCENTRAL_EMPTY_KEEP);
+	KUNIT_EXPECT_EQ(test, c->nempty, 0U);
+	KUNIT_EXPECT_EQ(test, c->nspans, 0UL);
 }
 
 /* ---- mcache ---- */
@@ -357,6 +392,7 @@ static struct kunit_case gm_object_cases[] = {
 	KUNIT_CASE(gm_test_span_remote_sweep),
 	KUNIT_CASE(gm_test_mcentral_full_findable),
 	KUNIT_CASE(gm_test_mcentral_partial_order),
+	KUNIT_CASE(gm_test_mcentral_empty_reserve),
 	KUNIT_CASE(gm_test_mcache_lifo),
 	KUNIT_CASE(gm_test_mcache_lifo_partial),
 	KUNIT_CASE(gm_test_mcache_refill),

@@ -33,8 +33,9 @@
  *			LIFO list) and free_bits: frees recorded by CPUs that
  *			do not own the span (mspan.c).
  *	mcentral	per span class: the spans no CPU caches, on partial and
- *			full lists each split into swept and unswept; its own
- *			lock, on its own cache line (mcentral.c).
+ *			full lists each split into swept and unswept, and up
+ *			to two emptied spans kept for reuse; its own lock, on
+ *			its own cache line (mcentral.c).
  *	mcache		per CPU and per context (task, softirq, hardirq): the
  *			current span and a LIFO free list per class, the tiny
  *			block, counters (mcache.c).
@@ -60,8 +61,8 @@
  *	   the window (gm_span_next_free).
  *	4. Span full: hand it back to its mcentral (uncacheSpan) and ask the
  *	   mcentral for one with free slots (cacheSpan): a swept partial span,
- *	   else an unswept one swept now, else an unswept full span, else
- *	   grow a new span from the heap (pageCache first, then the heap's
+ *	   else an unswept one swept now, else an emptied span it kept, else
+ *	   an unswept full span, else grow a new span from the heap (pageCache first, then the heap's
  *	   free tree, then a new arena from alloc_pages). Only this step can
  *	   sleep, and only if gfp allows.
  *	5. Zero the whole element if __GFP_ZERO or init_on_alloc says so.

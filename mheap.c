@@ -83,6 +83,7 @@ static void gm_index_init(void);
 
 int gm_heap_init(void)
 {
+	BUILD_BUG_ON(GM_MAX_ORDER > GM_TOP_ORDER);
 	gm_index_init();
 	spin_lock_init(&gm_heap.lock);
 	gm_heap.free = RB_ROOT;

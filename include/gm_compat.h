@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * gomalloc's kernel-version differences, all in one place (6.1 .. 6.12+):
- * symbol namespaces and the shrinker API.
+ * symbol namespaces, the buddy allocator's top order and the shrinker API.
  */
 #ifndef _GM_COMPAT_H
 #define _GM_COMPAT_H
@@ -15,6 +15,13 @@
 #define GM_NS_INTERNAL "GOMALLOC_INTERNAL"
 #else
 #define GM_NS_INTERNAL GOMALLOC_INTERNAL
+#endif
+
+/* 6.8 renamed MAX_ORDER (exclusive) to MAX_PAGE_ORDER (inclusive). */
+#ifdef MAX_PAGE_ORDER
+#define GM_TOP_ORDER	MAX_PAGE_ORDER
+#else
+#define GM_TOP_ORDER	(MAX_ORDER - 1)
 #endif
 
 /*

@@ -11,15 +11,11 @@
 #include <linux/gfp.h>
 
 /*
- * Largest size gomalloc() can ever serve: one buddy block of the top order
- * (6.8 renamed MAX_ORDER, exclusive, to MAX_PAGE_ORDER, inclusive).
+ * Largest size gomalloc() can ever serve: 4 MiB, one buddy block of the top
+ * order on x86-64 (the build checks the kernel's top order reaches it).
  */
-#ifdef MAX_PAGE_ORDER
-#define GOMALLOC_MAX_ORDER	MAX_PAGE_ORDER
-#else
-#define GOMALLOC_MAX_ORDER	(MAX_ORDER - 1)
-#endif
-#define GOMALLOC_MAX_SIZE	(PAGE_SIZE << GOMALLOC_MAX_ORDER)
+#define GOMALLOC_MAX_SHIFT	22
+#define GOMALLOC_MAX_SIZE	(1UL << GOMALLOC_MAX_SHIFT)
 /* gomalloc_tiny() takes 1..GOMALLOC_TINY_MAX bytes. */
 #define GOMALLOC_TINY_MAX	15
 

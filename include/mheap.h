@@ -22,7 +22,8 @@
 #define GM_L1_ENTRIES		(1UL << (GM_INDEX_BITS - GM_L2_BITS))
 #define GM_L2_ENTRIES		(1UL << GM_L2_BITS)
 #define GM_L2_ORDER		get_order(GM_L2_ENTRIES * sizeof(void *))
-#define GM_MAX_ORDER		GOMALLOC_MAX_ORDER
+/* The order of a GOMALLOC_MAX_SIZE block, within the kernel's top order. */
+#define GM_MAX_ORDER		(GOMALLOC_MAX_SHIFT - PAGE_SHIFT)
 
 /* A block obtained from alloc_pages(), naturally aligned. */
 struct gm_arena {

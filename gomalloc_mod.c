@@ -62,9 +62,9 @@
  *	4. Span full: hand it back to its mcentral (uncacheSpan) and ask the
  *	   mcentral for one with free slots (cacheSpan): a swept partial span,
  *	   else an unswept one swept now, else an emptied span it kept, else
- *	   an unswept full span, else grow a new span from the heap (pageCache first, then the heap's
- *	   free tree, then a new arena from alloc_pages). Only this step can
- *	   sleep, and only if gfp allows.
+ *	   an unswept full span, else grow a new span from the heap
+ *	   (pageCache first, then the heap's free tree, then a new arena from
+ *	   alloc_pages). Only this step can sleep, and only if gfp allows.
  *	5. Zero the whole element if __GFP_ZERO or init_on_alloc says so.
  *
  * Allocating a large object (gomalloc, size > 32 KiB)
@@ -120,9 +120,10 @@
  *	about as much as SLUB's whole alloc+free; a cmpxchg16b scheme as SLUB's
  *	costs one locked-class instruction per call. Instead each CPU keeps
  *	three mcaches, chosen by preempt_count() (task context is one test
- *	of it, like in_task(); the others are out of the way): task code disables
- *	preemption, softirqs never nest, hardirq handlers run with interrupts
- *	off, so nothing can enter a cache while its user is inside it. The
+ *	of it, like in_task(); the others are out of the way): task code
+ *	disables preemption, softirqs never nest, hardirq handlers run with
+ *	interrupts off, so nothing can enter a cache while its user is
+ *	inside it. The
  *	cost is up to three cached spans per class per CPU; interrupt-context
  *	caches stay empty until interrupt code allocates. The slow paths are
  *	entered with preemption still disabled and enable it themselves, so
@@ -212,7 +213,7 @@ static __always_inline void *gm_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	might_alloc(gfp);
 	if (unlikely(size - 1 >= GM_MAX_SMALL_SIZE))
 		return gm_alloc_slow(size, gfp);
-	p = gm_mcache_alloc(gm_size_to_class(size), size, gfp, ip);
+	p = gm_mcache_alloc(gm_size_to_class(size), size, gfp, ip, true);
 	if (unlikely(!p))
 		return gm_alloc_failed(size, gfp);
 	return p;

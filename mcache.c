@@ -51,7 +51,7 @@ static void gm_mcache_release_span(struct gm_mcache *c, unsigned int spc)
  * preemption disabled, from the fast path.
  */
 void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
-			     unsigned long ip)
+			     unsigned long ip, bool init)
 {
 	struct gm_mcache *c;
 	struct gm_mspan *s;
@@ -91,7 +91,7 @@ void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 		c->cls[spc].nmalloc++;
 		preempt_enable();
 	}
-	if (spc != GM_TINY_SPC)
+	if (init)
 		gm_mcache_init_obj(spc, p, gfp);
 	return p;
 }
@@ -199,7 +199,7 @@ void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip)
 
 	if (unlikely(gm_debug_enabled()))
 		return gm_debug_alloc(size, gfp, ip);
-	block = (unsigned long)gm_mcache_alloc(GM_TINY_SPC, GM_TINY_BLOCK, gfp, ip);
+	block = (unsigned long)gm_mcache_alloc(GM_TINY_SPC, GM_TINY_BLOCK, gfp, ip, false);
 	if (!block)
 		return NULL;
 	s = gm_span_of((void *)block);

@@ -57,7 +57,7 @@ unsigned int gm_debug_flags;
 GM_EXPORT_INTERNAL(gm_debug_flags);
 static bool gm_debug_ready;
 static struct gm_dclass gm_dclasses[GM_NUM_SIZE_CLASSES];
-static atomic_long_t gm_dbg_errors, gm_dbg_allocs, gm_dbg_frees;
+static atomic_long_t gm_dbg_errors;
 static atomic_long_t gm_dbg_bytes_alloc, gm_dbg_bytes_free;
 static struct dentry *gm_dbg_dir;
 static unsigned long gm_dbg_last_checked, gm_dbg_last_errors;
@@ -212,7 +212,6 @@ void *gm_debug_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	memset(p + size, GM_RED_ACTIVE, gm_red_end(s, (unsigned long)p) - (unsigned long)p - size);
 	dc->nmalloc++;
 	spin_unlock_irqrestore(&dc->lock, flags);
-	atomic_long_inc(&gm_dbg_allocs);
 	atomic_long_add(size, &gm_dbg_bytes_alloc);
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, size);
@@ -260,7 +259,6 @@ void gm_debug_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 		memset((void *)p, 0, m->size);
 	}
 	memset((void *)p + m->size, GM_RED_INACTIVE, gm_red_end(s, p) - p - m->size);
-	atomic_long_inc(&gm_dbg_frees);
 	atomic_long_add(m->size, &gm_dbg_bytes_free);
 	dc->nfree++;
 	ok = gm_span_free_remote(s, idx, (void *)p, ip);
@@ -353,7 +351,14 @@ void gm_debug_class_stats(unsigned int sc, unsigned long *nmalloc,
 
 void gm_debug_stats(long *objects, long *bytes)
 {
-	*objects = atomic_long_read(&gm_dbg_allocs) - atomic_long_read(&gm_dbg_frees);
+	unsigned long nmalloc, nfree;
+	unsigned int sc;
+
+	*objects = 0;
+	for (sc = 1; sc < GM_NUM_SIZE_CLASSES; sc++) {
+		gm_debug_class_stats(sc, &nmalloc, &nfree);
+		*objects += nmalloc - nfree;
+	}
 	*bytes = atomic_long_read(&gm_dbg_bytes_alloc) - atomic_long_read(&gm_dbg_bytes_free);
 }
 

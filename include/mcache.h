@@ -93,7 +93,7 @@ static __always_inline struct gm_mcache *gm_this_mcache(void)
  * survive a preempt_enable() there.
  */
 void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
-			     unsigned long ip);
+			     unsigned long ip, bool init);
 
 /*
  * Pop the LIFO list, else take the next slot of the allocCache window, and
@@ -121,7 +121,7 @@ static __always_inline void *gm_mcache_take(struct gm_mcache_class *cc)
 
 /*
  * init_on_alloc and __GFP_ZERO: the whole element, as SLUB zeroes the whole
- * kmalloc object. Not for tiny blocks: their allocator zeroes sub-objects.
+ * kmalloc object. Size classes only: the tiny allocator zeroes sub-objects.
  */
 static __always_inline void gm_mcache_init_obj(unsigned int spc, void *p,
 					       gfp_t gfp)
@@ -132,12 +132,13 @@ static __always_inline void gm_mcache_init_obj(unsigned int spc, void *p,
 
 /*
  * The allocation fast path. No lock, no atomic instruction: preemption off
- * keeps us on this CPU's cache for the current context. Zeroes as
- * gm_mcache_init_obj() says for a size class (spc != GM_TINY_SPC, a
- * constant in the tiny allocator's call).
+ * keeps us on this CPU's cache for the current context. With @init (a
+ * constant at each caller: true for size classes, false for tiny blocks)
+ * the object is zeroed as gm_mcache_init_obj() says.
  */
 static __always_inline void *gm_mcache_alloc(unsigned int spc, size_t size,
-					     gfp_t gfp, unsigned long ip)
+					     gfp_t gfp, unsigned long ip,
+					     bool init)
 {
 	struct gm_mcache_class *cc;
 	void *p;
@@ -146,9 +147,9 @@ static __always_inline void *gm_mcache_alloc(unsigned int spc, size_t size,
 	cc = &gm_this_mcache()->cls[spc];
 	p = gm_mcache_take(cc);
 	if (unlikely(!p))	/* enables preemption, initializes */
-		return gm_mcache_refill_alloc(spc, size, gfp, ip);
+		return gm_mcache_refill_alloc(spc, size, gfp, ip, init);
 	preempt_enable();
-	if (!__builtin_constant_p(spc) || spc != GM_TINY_SPC)
+	if (init)
 		gm_mcache_init_obj(spc, p, gfp);
 	return p;
 }

@@ -26,7 +26,8 @@ static bool gm_scavenge_live;
 
 /*
  * A new period takes effect now: the next run is rescheduled to it, 0 stops
- * the scavenger, and a period after 0 starts it again.
+ * the scavenger, and a period after 0 starts it again. A run in progress
+ * reschedules itself under the same lock, with the period it finds then.
  */
 static int gm_scavenge_ms_set(const char *val, const struct kernel_param *kp)
 {
@@ -82,11 +83,8 @@ GM_EXPORT_INTERNAL(gm_reclaim);
 
 static void gm_scavenge_fn(struct work_struct *w)
 {
-	unsigned int ms = READ_ONCE(gm_scavenge_ms);
-
 	gm_reclaim(false);
-	if (ms && READ_ONCE(gm_scavenge_live))
-		schedule_delayed_work(&gm_scavenge_work, msecs_to_jiffies(ms));
+	gm_scavenge_resume();
 }
 
 /* Reclaimable: free pages beyond the retained amount, plus cached pages. */

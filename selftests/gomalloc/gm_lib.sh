@@ -102,68 +102,27 @@ gm_hold_end() {
 	[ "$e" = 0 ] || gm_fail "$e check(s) failed on the held objects (see dmesg)"
 }
 
-# Can gomalloc be unloaded and loaded again with other parameters?
-gm_reloadable() {
-	{ [ -n "${GOMALLOC_KO:-}" ] && [ -f "$GOMALLOC_KO" ]; } || modinfo gomalloc >/dev/null 2>&1
-}
-
-# gm_reload [PARAM=VALUE...]: gomalloc unloaded and loaded with these
-# parameters (no client may be loaded; counters start again from zero).
-gm_reload() {
-	rmmod gomalloc || return 1
-	if [ -n "${GOMALLOC_KO:-}" ] && [ -f "$GOMALLOC_KO" ]; then
-		insmod "$GOMALLOC_KO" "$@"
-	else
-		modprobe gomalloc "$@"
-	fi
-}
-
 # gm_set_params PARAM=VALUE...: set gomalloc's parameters for this test
-# and restore the ones it had when the test exits. scavenge_ms cannot be
-# turned back on at run time (the scavenger stops rescheduling itself at 0),
-# so it is set by reloading gomalloc; the rest are written in place.
+# (each takes effect when written) and restore the ones it had when the test
+# exits.
 gm_saved_params=""
 gm_set_params() {
-	gm_old_scav=""
 	if [ -z "$gm_saved_params" ]; then
 		gm_saved_params="retain_pages=$(cat $gm_params/retain_pages)"
 		gm_saved_params="$gm_saved_params scavenge_ms=$(cat $gm_params/scavenge_ms)"
 		gm_saved_params="$gm_saved_params debug=$(cat $gm_params/debug)"
 	fi
-	case " $* " in
-	*" scavenge_ms="*)
-		if gm_reloadable; then
-			rest=""
-			for kv in $gm_saved_params; do
-				case " $* " in *" ${kv%%=*}="*) ;; *) rest="$rest $kv" ;; esac
-			done
-			# shellcheck disable=SC2086
-			gm_reload $rest "$@" || gm_fail "reloading gomalloc with $*"
-			gm_reloaded=1
-			return
-		fi
-		# Without a module file: write it and wait out the last period.
-		gm_old_scav=$(cat $gm_params/scavenge_ms) ;;
-	esac
 	for kv in "$@"; do
 		echo "${kv#*=}" >"$gm_params/${kv%%=*}" || gm_fail "cannot set $kv"
 	done
-	[ -z "$gm_old_scav" ] || sleep $((gm_old_scav / 1000 + 1))
-	return 0
 }
 
 gm_restore_params() {
 	rmmod gomalloc_test 2>/dev/null
-	if [ -n "${gm_reloaded:-}" ]; then
-		# shellcheck disable=SC2086
-		gm_reload $gm_saved_params || echo "FAIL: gomalloc not reloaded with $gm_saved_params"
-		gm_reloaded=""
-	else
-		for kv in $gm_saved_params; do
-			[ "$(cat "$gm_params/${kv%%=*}")" = "${kv#*=}" ] ||
-				echo "${kv#*=}" >"$gm_params/${kv%%=*}"
-		done
-	fi
+	for kv in $gm_saved_params; do
+		[ "$(cat "$gm_params/${kv%%=*}")" = "${kv#*=}" ] ||
+			echo "${kv#*=}" >"$gm_params/${kv%%=*}"
+	done
 }
 
 # The shrinker alone gives memory back: the background scavenger is off.

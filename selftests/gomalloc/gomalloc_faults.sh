@@ -76,6 +76,7 @@ msgs=$(dmesg | grep -E 'page allocation failure|gomalloc: ')
 echo "ok: failures of __GFP_NOWARN allocations printed nothing"
 
 if [ -d $g ]; then
+	gm_on_exit "echo 0 >$g/probability; echo N >$g/task-filter"
 	# gm_warn 0|1: allocations that must fail, with __GFP_NOWARN or not.
 	gm_warn() {
 		echo 1 >$g/interval

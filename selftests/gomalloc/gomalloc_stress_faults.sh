@@ -12,7 +12,6 @@ gm_require
 f=/sys/kernel/debug/gomalloc/fail_alloc
 [ -d $f ] || { echo "SKIP: kernel without CONFIG_FAULT_INJECTION_DEBUG_FS"; exit $KSFT_SKIP; }
 gm_set_params retain_pages=0 scavenge_ms=50
-f=/sys/kernel/debug/gomalloc/fail_alloc	# the reload made it again
 before=$(gm_stat objects_inuse)
 large0=$(gm_stat large_objects_inuse)
 
@@ -26,6 +25,7 @@ fixmax=$((fix0 + 131072))
 gm_drop
 fails0=$(gm_stat injected_failures)
 echo 0 >$f/verbose
+echo N >$f/task-filter	# the stress's kthreads, not this shell
 echo 1 >$f/interval
 echo -1 >$f/times
 echo 10 >$f/probability

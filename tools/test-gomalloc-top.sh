@@ -152,9 +152,11 @@ if command -v script >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then
 		done
 	}
 	run_tty() { # run_tty KEYS-SCRIPT: feeds keys to the viewer on a pty
+		# SHELL=/bin/sh: the viewer's parent is dash, as in CI, which
+		# a SIGINT would kill: Ctrl-C must reach the viewer as a key.
 		st=0
 		rm -f "$tmp/tty"
-		(eval "$1") | timeout 20 script -qec \
+		(eval "$1") | SHELL=/bin/sh timeout 20 script -qec \
 			"stty rows 30 cols 100; '$top' -d 1 -f '$sample'" /dev/null \
 			>"$tmp/tty" 2>&1 || st=$?
 		return "$st"

@@ -7,13 +7,15 @@
  *
  * Each debug object fills one element of a debug span (span class
  * GM_DEBUG_SPC(sc)): the object, a red zone of at least GM_RED_MIN bytes,
- * then struct gm_dmeta. Frees go through the spans' remote-free path, so a
- * freed object stays poisoned until its span is swept (a short quarantine).
+ * then struct gm_dmeta; power-of-two sizes get an element size they divide.
+ * Frees go through the spans' remote-free path, so a freed object stays
+ * poisoned until its span is swept (a short quarantine).
  *
  * Locking: gm_dclasses[sc].lock (irqsave) serialises debug allocations, frees
  * and validation of class sc; it nests outside mcentral.lock.
  */
 #include <linux/debugfs.h>
+#include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -179,6 +181,14 @@ void *gm_debug_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	if (need > GM_MAX_SMALL_SIZE)
 		return gm_large_alloc(size, gfp);	/* large objects: not checked */
 	sc = gm_size_to_class(need);
+	/*
+	 * Power-of-two sizes up to a page keep their natural alignment, as
+	 * outside debug mode: an element size that the size divides, in a
+	 * page-aligned span (the last class, 32 KiB, always qualifies).
+	 */
+	if (is_power_of_2(size) && size <= PAGE_SIZE)
+		while (gm_class_to_size[sc] % size)
+			sc++;
 	dc = &gm_dclasses[sc];
 	spin_lock_irqsave(&dc->lock, flags);
 	while (!(p = dc->cur ? gm_span_next_free(dc->cur) : NULL)) {
@@ -210,7 +220,7 @@ void *gm_debug_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	if (flags_dbg & GM_DEBUG_TRACK)
 		gm_dbg_set_track(&m->alloc, ip);
 	memset(p + size, GM_RED_ACTIVE, gm_red_end(s, (unsigned long)p) - (unsigned long)p - size);
-	dc->nmalloc++;
+	WRITE_ONCE(dc->nmalloc, dc->nmalloc + 1);
 	spin_unlock_irqrestore(&dc->lock, flags);
 	atomic_long_add(size, &gm_dbg_bytes_alloc);
 	if (want_init_on_alloc(gfp))
@@ -260,7 +270,7 @@ void gm_debug_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 	}
 	memset((void *)p + m->size, GM_RED_INACTIVE, gm_red_end(s, p) - p - m->size);
 	atomic_long_add(m->size, &gm_dbg_bytes_free);
-	dc->nfree++;
+	WRITE_ONCE(dc->nfree, dc->nfree + 1);
 	ok = gm_span_free_remote(s, idx, (void *)p, ip);
 	spin_unlock_irqrestore(&dc->lock, flags);
 	WARN_ON_ONCE(!ok);

@@ -52,6 +52,30 @@ static void gm_test_debug_clean(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gm_errors_seen, 0);
 }
 
+/* Natural alignment of power-of-two sizes holds in debug mode too. */
+static void gm_test_debug_pow2_aligned(struct kunit *test)
+{
+	void *objs[3];
+	unsigned int i;
+	size_t size;
+
+	for (size = 8; size <= PAGE_SIZE; size <<= 1) {
+		for (i = 0; i < ARRAY_SIZE(objs); i++) {
+			objs[i] = gomalloc(size, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+			KUNIT_EXPECT_EQ(test, gm_span_of(objs[i])->state, (u8)GM_SPAN_DEBUG);
+			KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)objs[i], size),
+					      "size %zu at %p", size, objs[i]);
+			KUNIT_EXPECT_EQ(test, gomalloc_usable_size(objs[i]), size);
+			memset(objs[i], 0x5a, size);
+		}
+		KUNIT_EXPECT_EQ(test, gm_debug_validate(), 0UL);
+		for (i = 0; i < ARRAY_SIZE(objs); i++)
+			gofree(objs[i]);
+	}
+	KUNIT_EXPECT_EQ(test, gm_errors_seen, 0);
+}
+
 static void gm_test_debug_redzone(struct kunit *test)
 {
 	u8 *p = gomalloc(50, GFP_KERNEL);
@@ -130,6 +154,7 @@ static void gm_test_debug_tiny_overflow(struct kunit *test)
 
 static struct kunit_case gm_debug_cases[] = {
 	KUNIT_CASE(gm_test_debug_clean),
+	KUNIT_CASE(gm_test_debug_pow2_aligned),
 	KUNIT_CASE(gm_test_debug_redzone),
 	KUNIT_CASE(gm_test_debug_use_after_free),
 	KUNIT_CASE(gm_test_debug_double_free),

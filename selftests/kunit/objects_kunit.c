@@ -80,9 +80,9 @@ static void gm_test_span_remote_sweep(struct kunit *test)
 	for (i = 0; i < n; i++)
 		objs[i] = gm_span_next_free(s);
 	/* Remote frees: recorded on the side, allocation state untouched. */
-	KUNIT_EXPECT_TRUE(test, gm_span_free_remote(s, 5, objs[5], 0));
-	KUNIT_EXPECT_TRUE(test, gm_span_free_remote(s, 9, objs[9], 0));
-	KUNIT_EXPECT_FALSE(test, gm_span_free_remote(s, 9, objs[9], 0));
+	KUNIT_EXPECT_TRUE(test, gm_span_free_remote(s, 5, objs[5], _THIS_IP_));
+	KUNIT_EXPECT_TRUE(test, gm_span_free_remote(s, 9, objs[9], _THIS_IP_));
+	KUNIT_EXPECT_FALSE(test, gm_span_free_remote(s, 9, objs[9], _THIS_IP_));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.double_frees), dbl + 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&s->npending), 2);
 	KUNIT_EXPECT_EQ(test, s->alloc_count, (u16)n);
@@ -95,7 +95,7 @@ static void gm_test_span_remote_sweep(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, gm_span_next_free(s), objs[5]);
 	KUNIT_EXPECT_PTR_EQ(test, gm_span_next_free(s), objs[9]);
 	for (i = 0; i < n; i++)
-		KUNIT_EXPECT_TRUE(test, gm_span_free_remote(s, i, objs[i], 0));
+		KUNIT_EXPECT_TRUE(test, gm_span_free_remote(s, i, objs[i], _THIS_IP_));
 	gm_mcentral_uncache_span(s);	/* sweeps to empty: kept in reserve */
 	KUNIT_EXPECT_EQ(test, s->list, (u8)GM_LIST_EMPTY);
 	KUNIT_EXPECT_EQ(test, gm_central[GM_C64].nempty, 1U);
@@ -116,7 +116,7 @@ static void gm_test_mcentral_full_findable(struct kunit *test)
 	gm_mcentral_uncache_span(s);
 	KUNIT_EXPECT_EQ(test, s->list, (u8)GM_LIST_FULL_SWEPT);
 	KUNIT_EXPECT_EQ(test, c->nspans, 1UL);
-	KUNIT_EXPECT_TRUE(test, gm_span_free_remote(s, 7, objs[7], 0));
+	KUNIT_EXPECT_TRUE(test, gm_span_free_remote(s, 7, objs[7], _THIS_IP_));
 	KUNIT_EXPECT_EQ(test, s->list, (u8)GM_LIST_FULL_UNSWEPT);
 	KUNIT_EXPECT_EQ(test, s->sweepgen, GM_SG_NEEDS_SWEEP);
 	t = gm_test_small_span(test, GM_C64);
@@ -124,7 +124,7 @@ static void gm_test_mcentral_full_findable(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->nspans, 1UL);
 	KUNIT_EXPECT_PTR_EQ(test, gm_span_next_free(s), objs[7]);
 	for (i = 0; i < n; i++)
-		gm_span_free_remote(s, i, objs[i], 0);
+		gm_span_free_remote(s, i, objs[i], _THIS_IP_);
 	gm_mcentral_uncache_span(s);
 	gm_mcentral_sweep_all();
 	KUNIT_EXPECT_EQ(test, c->nspans, 0UL);

@@ -59,15 +59,7 @@ if insmod gomalloc.ko; then
 	} >"$GM_RESULT"
 	rmmod gomalloc_kunit 2>/dev/null
 	# The KUnit cases must have freed all they allocated.
-	dmesg -c >/dev/null
-	if rmmod gomalloc; then
-		dmesg | grep 'still hold live objects' | sed 's/^\[[ 0-9.]*\] //' |
-			while IFS= read -r l; do
-				echo "GM-FAIL debug: leak at rmmod gomalloc after KUnit: $l"
-			done >"$GM_RESULT"
-	else
-		echo "GM-FAIL rmmod gomalloc after KUnit failed" >"$GM_RESULT"
-	fi
+	sh ./rmmod-gomalloc.sh debug "after KUnit"
 else
 	echo "GM-FAIL insmod gomalloc.ko failed (debug kernel)" >"$GM_RESULT"
 fi

@@ -37,12 +37,4 @@ done
 echo "KSFT-END" >"$GM_RESULT"
 # The final unload must give everything back. Only its own messages count:
 # gomalloc_unload.sh leaks on purpose, reported by its rmmod before this.
-dmesg -c >/dev/null
-if rmmod gomalloc; then
-	dmesg | grep 'still hold live objects' | sed 's/^\[[ 0-9.]*\] //' |
-		while IFS= read -r l; do
-			echo "GM-FAIL $label: leak at the final rmmod gomalloc: $l"
-		done >"$GM_RESULT"
-else
-	echo "GM-FAIL $label: rmmod gomalloc failed" >"$GM_RESULT"
-fi
+sh /payload/rmmod-gomalloc.sh "$label" "at the end"

@@ -140,5 +140,5 @@ gm_stage_kselftest() {
 	cp "$dest/selftests/gomalloc/module/"*.ko "$payload/selftests/gomalloc/"
 	cp "$dest/gomalloc.ko" "$payload/"
 	cp "$GM_TOP/tools/gomalloc-top" "$payload/selftests/gomalloc/gomalloc-top"
-	cp "$GM_TOP/vm/ksft-run.sh" "$payload/"
+	cp "$GM_TOP/vm/ksft-run.sh" "$GM_TOP/vm/rmmod-gomalloc.sh" "$payload/"
 }

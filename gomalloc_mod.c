@@ -151,6 +151,7 @@
  *	contiguous 64-page run, not 64-page aligned. Memory above the first
  *	64 TiB of the direct map is not used.
  */
+#include <linux/irq_work.h>
 #include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -168,6 +169,11 @@
 struct gm_errors gm_errors;
 GM_EXPORT_INTERNAL(gm_errors);
 
+#if IS_ENABLED(CONFIG_KUNIT)
+void (*gm_race_hook)(enum gm_race_point point);
+GM_EXPORT_INTERNAL(gm_race_hook);
+#endif
+
 void gm_report_free(const void *p, const char *why, bool dbl, unsigned long ip)
 {
 	atomic_long_inc(dbl ? &gm_errors.double_frees : &gm_errors.invalid_frees);
@@ -175,6 +181,24 @@ void gm_report_free(const void *p, const char *why, bool dbl, unsigned long ip)
 			   p, (void *)ip, why);
 }
 GM_EXPORT_INTERNAL(gm_report_free);
+
+/*
+ * Zones gomalloc cannot serve: its arenas come from ZONE_NORMAL (or below),
+ * never from a zone a caller asks for, so such requests are refused.
+ */
+#define GM_GFP_REFUSED	(__GFP_DMA | __GFP_DMA32)
+
+static noinline void *gm_alloc_refused(size_t size, gfp_t gfp)
+{
+	atomic_long_inc(&gm_errors.bad_flags);
+	if (gfp & __GFP_DMA)
+		pr_warn_once("gomalloc: __GFP_DMA is not supported (objects are not in ZONE_DMA); allocation of %zu bytes refused\n",
+			     size);
+	else
+		pr_warn_once("gomalloc: __GFP_DMA32 is not supported (objects are not below 4 GiB); allocation of %zu bytes refused\n",
+			     size);
+	return NULL;
+}
 
 static noinline void *gm_alloc_failed(size_t size, gfp_t gfp)
 {
@@ -211,6 +235,8 @@ static __always_inline void *gm_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	void *p;
 
 	might_alloc(gfp);
+	if (unlikely(gfp & GM_GFP_REFUSED))
+		return gm_alloc_refused(size, gfp);
 	if (unlikely(size - 1 >= GM_MAX_SMALL_SIZE))
 		return gm_alloc_slow(size, gfp);
 	p = gm_mcache_alloc(gm_size_to_class(size), size, gfp, ip, true);
@@ -230,6 +256,8 @@ void *gomalloc_tiny(size_t size, gfp_t gfp)
 	void *p;
 
 	might_alloc(gfp);
+	if (unlikely(gfp & GM_GFP_REFUSED))
+		return gm_alloc_refused(size, gfp);
 	if (unlikely(size - 1 >= GOMALLOC_TINY_MAX))
 		return size > GOMALLOC_TINY_MAX ? gm_alloc(size, gfp, _RET_IP_) :
 						  gm_alloc_slow(size, gfp);
@@ -242,6 +270,60 @@ void *gomalloc_tiny(size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(gomalloc_tiny);
 
+/*
+ * Frees from NMI context. No free path may run there (they take locks, or
+ * a context's cache the NMI may have interrupted), so the pointer goes into
+ * one of this CPU's slots, claimed with cmpxchg; an irq_work on the same CPU
+ * frees it once interrupts are enabled. NMIs do not nest, and the irq_work
+ * empties a slot with xchg. With every slot taken the free is lost: counted
+ * (nmi_frees_lost in /proc/gomalloc) and reported, never silent.
+ */
+#define GM_NMI_SLOTS	32
+
+struct gm_nmi_frees {
+	unsigned long slot[GM_NMI_SLOTS];
+	struct irq_work work;
+};
+
+static DEFINE_PER_CPU(struct gm_nmi_frees, gm_nmi_frees);
+
+static void gm_free(const void *ptr, unsigned long ip);
+
+static noinline void gm_free_nmi(const void *ptr, unsigned long ip)
+{
+	struct gm_nmi_frees *q = this_cpu_ptr(&gm_nmi_frees);
+	unsigned int i;
+
+	for (i = 0; i < GM_NMI_SLOTS; i++) {
+		if (!READ_ONCE(q->slot[i]) &&
+		    !cmpxchg(&q->slot[i], 0, (unsigned long)ptr)) {
+			atomic_long_inc(&gm_errors.nmi_frees);
+			irq_work_queue(&q->work);
+			return;
+		}
+	}
+	atomic_long_inc(&gm_errors.nmi_frees_lost);
+	pr_err_ratelimited("gomalloc: gofree(%p) from %pS in NMI: no slot left to defer it; object leaked\n",
+			   ptr, (void *)ip);
+}
+
+static void gm_nmi_drain(struct gm_nmi_frees *q)
+{
+	unsigned int i;
+
+	for (i = 0; i < GM_NMI_SLOTS; i++) {
+		unsigned long p = READ_ONCE(q->slot[i]) ? xchg(&q->slot[i], 0) : 0;
+
+		if (p)
+			gm_free((void *)p, _THIS_IP_);
+	}
+}
+
+static void gm_nmi_work(struct irq_work *w)
+{
+	gm_nmi_drain(container_of(w, struct gm_nmi_frees, work));
+}
+
 /* Frees that are not of a small object: large, tiny, debug, or not ours. */
 static noinline void gm_free_slow(struct gm_mspan *e, const void *ptr,
 				  unsigned long ip)
@@ -250,8 +332,12 @@ static noinline void gm_free_slow(struct gm_mspan *e, const void *ptr,
 	struct gm_mspan *s;
 	unsigned int idx;
 
-	if (ZERO_OR_NULL_PTR(ptr) || in_nmi())
-		return;	/* no frees from NMI: see the design comment */
+	if (ZERO_OR_NULL_PTR(ptr))
+		return;
+	if (unlikely(in_nmi())) {
+		gm_free_nmi(ptr, ip);
+		return;
+	}
 	s = gm_span_check(e, p);	/* e: gm_span_index(p) */
 	if (!s) {
 		if (e && (READ_ONCE(e->state) == GM_SPAN_FREE ||
@@ -281,7 +367,7 @@ static noinline void gm_free_slow(struct gm_mspan *e, const void *ptr,
 		else if (s->base + idx * s->elemsize != p)
 			gm_report_free(ptr, "pointer inside an object", false, ip);
 		else	/* the span changed under gofree()'s first look */
-			gm_mcache_free(s, idx, (void *)p, ip);
+			gm_mcache_free(s, idx, (void *)p, ip);	/* not NMI */
 		return;
 	}
 	gm_tiny_free(s, p, ip);
@@ -309,7 +395,8 @@ static __always_inline void gm_free(const void *ptr, unsigned long ip)
 	idx = (u32)(((u64)off * s->divmul) >> 32);
 	if (unlikely((unsigned long)idx * s->elemsize != off))
 		goto slow;
-	gm_mcache_free(s, idx, (void *)p, ip);
+	if (unlikely(!gm_mcache_free(s, idx, (void *)p, ip)))
+		gm_free_nmi(ptr, ip);
 	return;
 slow:
 	gm_free_slow(s, ptr, ip);
@@ -376,10 +463,32 @@ void *gorealloc(const void *ptr, size_t new_size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(gorealloc);
 
+static void gm_nmi_init(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		init_irq_work(&per_cpu_ptr(&gm_nmi_frees, cpu)->work, gm_nmi_work);
+}
+
+/* Unload: frees deferred from NMI are done before the caches drain. */
+static void gm_nmi_exit(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct gm_nmi_frees *q = per_cpu_ptr(&gm_nmi_frees, cpu);
+
+		irq_work_sync(&q->work);
+		gm_nmi_drain(q);
+	}
+}
+
 static void gm_teardown(void)
 {
 	long objects, bytes, tiny;
 
+	gm_nmi_exit();
 	gm_scavenge_exit();
 	gm_stats_exit();
 	gm_stats_objects(&objects, &bytes, &tiny);
@@ -398,6 +507,7 @@ static int __init gomalloc_init(void)
 {
 	int ret;
 
+	gm_nmi_init();
 	gm_heap_init();
 	gm_pagecache_init();
 	gm_mcentral_init();

@@ -99,9 +99,10 @@ GM_EXPORT_INTERNAL(gm_mcache_refill_alloc);
 
 /*
  * Free of an object whose span this context's cache does not own, or that
- * failed the fast path's checks. Entered with preemption disabled.
+ * failed the fast path's checks. Entered with preemption disabled. False in
+ * NMI context (nothing done: the caller defers the free).
  */
-void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
+bool gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 			 unsigned long ip)
 {
 	unsigned int spc = s->spanclass;
@@ -109,12 +110,12 @@ void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 
 	if (unlikely(in_nmi())) {
 		preempt_enable();
-		return;	/* no frees from NMI: see the design comment */
+		return false;
 	}
 	if (unlikely(idx >= s->nelems)) {	/* in the span's tail */
 		preempt_enable();
 		gm_report_free(p, "not an object gomalloc handed out", false, ip);
-		return;
+		return true;
 	}
 	/* Still preempt-disabled from the fast path: on the same cache. */
 	c = gm_this_mcache();
@@ -122,14 +123,15 @@ void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 		/* Ours, and the fast path found the object not allocated. */
 		preempt_enable();
 		gm_report_free(p, "object is not allocated (double free?)", true, ip);
-		return;
+		return true;
 	}
 	preempt_enable();
 	if (!gm_span_free_remote(s, idx, p, ip))
-		return;
+		return true;
 	preempt_disable();
 	gm_this_mcache()->cls[spc].nfree++;
 	preempt_enable();
+	return true;
 }
 GM_EXPORT_INTERNAL(gm_mcache_free_slow);
 
@@ -144,12 +146,19 @@ static void gm_tiny_block_free(unsigned long block, unsigned long ip)
 	gm_mcache_free(s, gm_span_objindex(s, block), (void *)block, ip);
 }
 
-/* The block stops being a CPU's current block; free it if it is empty. */
+/*
+ * The block stops being a CPU's current block: its offsets that were never
+ * allocated count as freed from now on, so the block is empty when every
+ * offset is. Whoever's atomic update completes the mask frees the block,
+ * deciding from the value the update returned: after it the block may be
+ * freed and reused by others, and nothing else in it may be read.
+ */
 static void gm_tiny_retire(unsigned long block, struct gm_tiny_block *m)
 {
-	int old = atomic_fetch_or(GM_TINY_RETIRED, &m->free_mask);
+	unsigned int set = GM_TINY_RETIRED | (~m->alloc_mask & GM_TINY_ALL);
+	unsigned int old = atomic_fetch_or(set, &m->free_mask);
 
-	if ((old & 0xffff) == m->alloc_mask)
+	if ((old | set) == GM_TINY_EMPTY)
 		gm_tiny_block_free(block, _RET_IP_);
 }
 
@@ -197,6 +206,8 @@ void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	}
 	preempt_enable();
 
+	if (unlikely(in_nmi()))
+		return NULL;	/* before any lock: see the design comment */
 	if (unlikely(gm_debug_enabled()))
 		return gm_debug_alloc(size, gfp, ip);
 	block = (unsigned long)gm_mcache_alloc(GM_TINY_SPC, GM_TINY_BLOCK, gfp, ip, false);
@@ -255,10 +266,9 @@ size_t gm_tiny_usable(struct gm_mspan *s, unsigned long p)
 void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 {
 	struct gm_tiny_block *m;
-	unsigned int off, bit;
+	unsigned int off, bit, old;
 	struct gm_mcache *c;
 	size_t size;
-	int old;
 
 	m = gm_tiny_meta(s, p, &off);
 	if (!m) {
@@ -279,13 +289,15 @@ void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 		gm_report_free((void *)p, "tiny object freed twice", true, ip);
 		return;
 	}
+	/* From here on @m may belong to a reused block: only @old counts. */
+	gm_race_window(GM_RACE_TINY_FREE);
 	preempt_disable();
 	c = gm_this_mcache();
 	c->tiny_frees++;
 	c->tiny_bytes_free += size;
 	preempt_enable();
 	/* Last sub-object of a retired block: the block goes back. */
-	if ((old & GM_TINY_RETIRED) && ((old | bit) & 0xffff) == m->alloc_mask)
+	if ((old | bit) == GM_TINY_EMPTY)
 		gm_tiny_block_free(p & ~(unsigned long)(GM_TINY_BLOCK - 1), ip);
 }
 

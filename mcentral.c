@@ -297,6 +297,18 @@ unsigned long gm_mcentral_sweep_all(void)
 }
 GM_EXPORT_INTERNAL(gm_mcentral_sweep_all);
 
+/* Pages in the classes' reserves of empty spans (read racily). */
+unsigned long gm_mcentral_reserve_pages(void)
+{
+	unsigned long n = 0;
+	unsigned int i;
+
+	for (i = 1; i <= GM_TINY_SPC; i++)
+		n += (unsigned long)READ_ONCE(gm_central[i].nempty) *
+		     gm_class_to_npages[gm_spc_sizeclass(i)];
+	return n;
+}
+
 /*
  * At unload (nothing allocates any more): report live objects per class.
  * Returns the number of live objects left in listed spans.

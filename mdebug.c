@@ -27,6 +27,7 @@
 #include "mcentral.h"
 #include "mdebug.h"
 #include "mheap.h"
+#include "mpagecache.h"
 
 #define GM_RED_ACTIVE	0xcc
 #define GM_RED_INACTIVE	0xbb
@@ -236,6 +237,10 @@ void gm_debug_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 	unsigned long flags;
 	bool ok;
 
+	if (idx >= s->nelems) {	/* in the span's tail: no metadata there */
+		gm_report_free((void *)p, "not an object gomalloc handed out", false, ip);
+		return;
+	}
 	if (s->base + idx * s->elemsize != p) {
 		unsigned long obj = s->base + idx * s->elemsize;
 		char info[64];
@@ -281,6 +286,8 @@ size_t gm_debug_usable(struct gm_mspan *s, unsigned long p)
 	unsigned int idx = gm_span_objindex(s, p);
 	struct gm_dmeta *m = gm_dmeta(s, p);
 
+	if (idx >= s->nelems)
+		return 0;
 	if (s->base + idx * s->elemsize != p || !gm_bit(s->alloc_bits, idx) ||
 	    test_bit(idx, s->free_bits) || READ_ONCE(m->magic) != GM_MAGIC_LIVE)
 		return 0;
@@ -462,6 +469,7 @@ int gm_debug_init(void)
 	gm_dbg_dir = debugfs_create_dir("gomalloc", NULL);
 	debugfs_create_file("validate", 0600, gm_dbg_dir, NULL, &gm_validate_fops);
 	gm_heap_debugfs(gm_dbg_dir);
+	gm_pagecache_debugfs(gm_dbg_dir);
 	WRITE_ONCE(gm_debug_ready, true);
 	return 0;
 }

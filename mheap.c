@@ -57,6 +57,9 @@ static bool gm_should_fail_alloc(unsigned int npages, gfp_t gfp)
 #ifdef CONFIG_FAULT_INJECTION
 	unsigned long flags;
 
+	/* As fail_page_alloc: a __GFP_NOFAIL request is never failed. */
+	if (gfp & __GFP_NOFAIL)
+		return false;
 	if (!should_fail(&gm_fail_alloc, (size_t)npages << PAGE_SHIFT))
 		return false;
 	spin_lock_irqsave(&gm_heap.lock, flags);
@@ -99,7 +102,13 @@ int gm_heap_init(void)
 
 static void *gm_index_page_alloc(gfp_t gfp, unsigned int order)
 {
-	struct page *page = gm_buddy_alloc(gfp | __GFP_ZERO | __GFP_NOWARN, order);
+	struct page *page;
+
+	/* Costly orders never with __GFP_NOFAIL: gm_heap_alloc() retries. */
+	gfp = gm_arena_gfp(gfp, false);
+	if (order > PAGE_ALLOC_COSTLY_ORDER)
+		gfp &= ~__GFP_NOFAIL;
+	page = gm_buddy_alloc(gfp | __GFP_ZERO | __GFP_NOWARN, order);
 
 	return page ? page_address(page) : NULL;
 }
@@ -341,7 +350,6 @@ static int gm_heap_grow(unsigned int npages, gfp_t gfp)
 {
 	unsigned int need = get_order((unsigned long)npages << PAGE_SHIFT);
 	unsigned int order = max_t(unsigned int, need, GM_ARENA_ORDER);
-	gfp_t base_gfp = (gfp & ~(__GFP_ZERO | __GFP_COMP)) | __GFP_NOWARN;
 	struct gm_arena *a;
 	struct gm_mspan *s;
 	struct page *page = NULL;
@@ -354,14 +362,9 @@ static int gm_heap_grow(unsigned int npages, gfp_t gfp)
 	if (!a || !s)
 		goto nomem;
 	for (; !page; order--) {
-		gfp_t g = base_gfp;
-
-		if (order > need)	/* opportunistic: no hard reclaim for big arenas */
-			g |= __GFP_NORETRY;
-		else if (!(gfp & __GFP_NOWARN))
-			g &= ~__GFP_NOWARN;
-		if (order <= READ_ONCE(gm_grow_max_order))
-			page = gm_buddy_alloc(g, order);
+		/* A test may cap the order; never for __GFP_NOFAIL. */
+		if (order <= READ_ONCE(gm_grow_max_order) || (gfp & __GFP_NOFAIL))
+			page = gm_buddy_alloc(gm_arena_gfp(gfp, order > need), order);
 		if (page || order == need)
 			break;
 	}
@@ -396,6 +399,12 @@ nomem:
 	return -ENOMEM;
 }
 
+/* __GFP_NOFAIL, honoured where it can be: a caller that may sleep. */
+static bool gm_heap_nofail(gfp_t gfp)
+{
+	return (gfp & __GFP_NOFAIL) && gfpflags_allow_blocking(gfp);
+}
+
 /*
  * A span of @npages pages (state DEAD: the caller initialises it, then
  * gm_heap_publish()es it). Small runs come from this CPU's pageCache.
@@ -419,7 +428,11 @@ struct gm_mspan *gm_heap_alloc(unsigned int npages, gfp_t gfp)
 			return spare;
 		}
 	}
-	for (tries = 0; tries < 4; tries++) {
+	/*
+	 * Others may take the new arena's pages first: try a few times, and
+	 * for __GFP_NOFAIL (which may sleep) until it works.
+	 */
+	for (tries = 0; ; tries++) {
 		spin_lock_irqsave(&gm_heap.lock, flags);
 		s = gm_heap_alloc_run_locked(npages, spare);
 		spin_unlock_irqrestore(&gm_heap.lock, flags);
@@ -428,7 +441,12 @@ struct gm_mspan *gm_heap_alloc(unsigned int npages, gfp_t gfp)
 				gm_fixalloc_free(&gm_heap.spanalloc, spare);
 			return s;
 		}
-		if (gm_heap_grow(npages, gfp))
+		if (gm_heap_nofail(gfp)) {
+			if (gm_heap_grow(npages, gfp))
+				memalloc_retry_wait(gfp);
+			continue;
+		}
+		if (tries == 3 || gm_heap_grow(npages, gfp))
 			break;
 	}
 	gm_fixalloc_free(&gm_heap.spanalloc, spare);
@@ -459,6 +477,35 @@ void gm_heap_free(struct gm_mspan *s)
 }
 GM_EXPORT_INTERNAL(gm_heap_free);
 
+/* Is @a wholly free (one free run covering it)? Heap lock held. */
+static bool gm_arena_free(struct gm_arena *a)
+{
+	struct gm_mspan *s = gm_span_entry(a->base);
+
+	lockdep_assert_held(&gm_heap.lock);
+	return s && s->state == GM_SPAN_FREE && s->base == a->base &&
+	       s->npages == a->npages;
+}
+
+/* Pages gm_heap_release(@keep_pages) would return now. */
+unsigned long gm_heap_releasable(unsigned long keep_pages)
+{
+	unsigned long flags, n = 0, kept = 0;
+	struct gm_arena *a;
+
+	spin_lock_irqsave(&gm_heap.lock, flags);
+	list_for_each_entry(a, &gm_heap.arenas, list) {
+		if (!gm_arena_free(a))
+			continue;
+		if (kept + a->npages <= keep_pages)
+			kept += a->npages;
+		else
+			n += a->npages;
+	}
+	spin_unlock_irqrestore(&gm_heap.lock, flags);
+	return n;
+}
+
 /*
  * Return wholly free arenas to the buddy allocator, keeping free arenas of
  * at most @keep_pages pages in all (oldest first). Returns pages released.
@@ -473,8 +520,7 @@ unsigned long gm_heap_release(unsigned long keep_pages)
 	list_for_each_entry_safe(a, n, &gm_heap.arenas, list) {
 		struct gm_mspan *s = gm_span_entry(a->base);
 
-		if (!s || s->state != GM_SPAN_FREE || s->base != a->base ||
-		    s->npages != a->npages)
+		if (!gm_arena_free(a))
 			continue;
 		if (kept + a->npages <= keep_pages) {
 			kept += a->npages;

@@ -9,7 +9,10 @@
  * mheap.lock -> fixalloc.lock.
  */
 #include <linux/bitops.h>
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
 #include <linux/percpu.h>
+#include <linux/seq_file.h>
 #include "gm_internal.h"
 #include "mheap.h"
 #include "mpagecache.h"
@@ -73,18 +76,38 @@ static struct gm_mspan *gm_pagecache_new_block(gfp_t gfp)
 }
 
 /*
+ * Lock the cache of the CPU we run on. Holding the lock keeps us there
+ * (interrupts off; on PREEMPT_RT, migration off), so that CPU is online.
+ */
+static struct gm_pagecache *gm_pagecache_lock_this(unsigned long *flags)
+{
+	struct gm_pagecache *pc;
+
+	for (;;) {
+		pc = raw_cpu_ptr(&gm_pcache);
+		spin_lock_irqsave(&pc->lock, *flags);
+		if (likely(pc == raw_cpu_ptr(&gm_pcache)))
+			return pc;
+		spin_unlock_irqrestore(&pc->lock, *flags);
+	}
+}
+
+/*
  * Pages for a span of @npages (< GM_PCACHE_MAX_RUN) from this CPU's cache,
  * or 0: the caller then goes to the heap. Refills only an empty cache, as
- * Go does, so a refill never has free pages to flush.
+ * Go does, so a refill never has free pages to flush. The refill may sleep
+ * and move us to another CPU, or see the CPU die (its dead-CPU flush then
+ * already ran): the new block goes to the cache of the CPU we are on once
+ * it is in hand, which is online.
  */
 unsigned long gm_pagecache_alloc(unsigned int npages, gfp_t gfp,
 				 struct gm_arena **arena)
 {
-	struct gm_pagecache *pc = raw_cpu_ptr(&gm_pcache);
 	struct gm_mspan *b, *old = NULL;
+	struct gm_pagecache *pc;
 	unsigned long flags, base;
 
-	spin_lock_irqsave(&pc->lock, flags);
+	pc = gm_pagecache_lock_this(&flags);
 	base = gm_pagecache_cut(pc, npages, arena);
 	if (base || pc->cache) {
 		spin_unlock_irqrestore(&pc->lock, flags);
@@ -92,10 +115,12 @@ unsigned long gm_pagecache_alloc(unsigned int npages, gfp_t gfp,
 	}
 	spin_unlock_irqrestore(&pc->lock, flags);
 
-	b = gm_pagecache_new_block(gfp);
+	/* A block is a bonus, never worth __GFP_NOFAIL: the heap can serve. */
+	b = gm_pagecache_new_block((gfp & ~__GFP_NOFAIL) | __GFP_NOWARN);
 	if (!b)
 		return 0;
-	spin_lock_irqsave(&pc->lock, flags);
+	gm_race_window(GM_RACE_PCACHE_REFILL);
+	pc = gm_pagecache_lock_this(&flags);
 	if (!pc->cache) {
 		/* Every page of the old block now belongs to a span. */
 		old = pc->block;
@@ -165,13 +190,41 @@ void gm_pagecache_flush_all(void)
 }
 GM_EXPORT_INTERNAL(gm_pagecache_flush_all);
 
+/* Free pages in @cpu's cache (debugfs gomalloc/pagecache, tests). */
+unsigned long gm_pagecache_cpu_pages(unsigned int cpu)
+{
+	return hweight64(READ_ONCE(per_cpu_ptr(&gm_pcache, cpu)->cache));
+}
+GM_EXPORT_INTERNAL(gm_pagecache_cpu_pages);
+
+static int gm_pagecache_show(struct seq_file *m, void *v)
+{
+	unsigned int cpu;
+
+	seq_puts(m, "# cpu online free_pages refills flushes\n");
+	for_each_possible_cpu(cpu) {
+		struct gm_pagecache *pc = per_cpu_ptr(&gm_pcache, cpu);
+
+		seq_printf(m, "%u %d %lu %lu %lu\n", cpu, cpu_online(cpu),
+			   gm_pagecache_cpu_pages(cpu), READ_ONCE(pc->refills),
+			   READ_ONCE(pc->flushes));
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gm_pagecache);
+
+void gm_pagecache_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("pagecache", 0400, dir, NULL, &gm_pagecache_fops);
+}
+
 unsigned long gm_pagecache_free_pages(void)
 {
 	unsigned long n = 0;
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu)
-		n += hweight64(READ_ONCE(per_cpu_ptr(&gm_pcache, cpu)->cache));
+		n += gm_pagecache_cpu_pages(cpu);
 	return n;
 }
 GM_EXPORT_INTERNAL(gm_pagecache_free_pages);

@@ -87,29 +87,36 @@ static void gm_scavenge_fn(struct work_struct *w)
 	gm_scavenge_resume();
 }
 
-/* Reclaimable: free pages beyond the retained amount, plus cached pages. */
-static unsigned long gm_shrink_count(struct shrinker *sh, struct shrink_control *sc)
+/*
+ * What a scan can give back without touching any CPU's mcache: wholly free
+ * arenas beyond the retained amount, the pageCaches' free pages and the
+ * classes' reserves of empty spans (these two only if their arenas then
+ * become wholly free, which a scan tries). Pages, never a mix of units;
+ * spans in use by a CPU's cache are not counted: no scan drains them.
+ */
+unsigned long gm_shrink_count(struct shrinker *sh, struct shrink_control *sc)
 {
-	unsigned long flags, free, held, n = 0, spc;
+	unsigned long n = gm_heap_releasable(READ_ONCE(gm_retain_pages));
 
-	spin_lock_irqsave(&gm_heap.lock, flags);
-	free = gm_heap.pages_free;
-	held = gm_heap.pages_held;
-	spin_unlock_irqrestore(&gm_heap.lock, flags);
-	free += gm_pagecache_free_pages();
-	for (spc = 1; spc < GM_NUM_SPAN_CLASSES; spc++)
-		n += READ_ONCE(gm_central[spc].ncached) + READ_ONCE(gm_central[spc].nempty);
-	if (held > READ_ONCE(gm_retain_pages))
-		n += min(free, held - READ_ONCE(gm_retain_pages));
+	n += gm_pagecache_free_pages() + gm_mcentral_reserve_pages();
 	return n ? n : SHRINK_EMPTY;
 }
+GM_EXPORT_INTERNAL(gm_shrink_count);
 
-static unsigned long gm_shrink_scan(struct shrinker *sh, struct shrink_control *sc)
+/*
+ * Flush the pageCaches (each under its own lock, from here), sweep, give
+ * back free arenas. SHRINK_STOP when that freed nothing: the next count
+ * then says so too, so sustained pressure costs no repeated work.
+ */
+unsigned long gm_shrink_scan(struct shrinker *sh, struct shrink_control *sc)
 {
-	unsigned long n = gm_reclaim(gfpflags_allow_blocking(sc->gfp_mask));
+	unsigned long n;
 
+	gm_pagecache_flush_all();
+	n = gm_reclaim(false);
 	return n ? n : SHRINK_STOP;
 }
+GM_EXPORT_INTERNAL(gm_shrink_scan);
 
 /* Stop the background scavenger (for tests that need a quiet heap). */
 void gm_scavenge_pause(void)

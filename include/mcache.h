@@ -154,7 +154,7 @@ static __always_inline void *gm_mcache_alloc(unsigned int spc, size_t size,
 	return p;
 }
 
-void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
+bool gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 			 unsigned long ip);
 
 /*
@@ -186,9 +186,10 @@ static __always_inline bool gm_mcache_free_owned(struct gm_mcache_class *cc,
 
 /*
  * The free fast path, for an object of a span this context's cache owns.
- * Others take the slow path.
+ * Others take the slow path. False only in NMI context, where nothing is
+ * freed: the caller defers the free.
  */
-static __always_inline void gm_mcache_free(struct gm_mspan *s, unsigned int idx,
+static __always_inline bool gm_mcache_free(struct gm_mspan *s, unsigned int idx,
 					   void *p, unsigned long ip)
 {
 	struct gm_mcache_class *cc;
@@ -198,9 +199,9 @@ static __always_inline void gm_mcache_free(struct gm_mspan *s, unsigned int idx,
 	OPTIMIZER_HIDE_VAR(cc);	/* one pointer, not recomputed per field */
 	if (likely(cc->span == s && gm_mcache_free_owned(cc, s, idx, p))) {
 		preempt_enable();
-		return;
+		return true;
 	}
-	gm_mcache_free_slow(s, idx, p, ip);	/* enables preemption */
+	return gm_mcache_free_slow(s, idx, p, ip);	/* enables preemption */
 }
 
 int gm_mcache_init(void);

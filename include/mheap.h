@@ -70,6 +70,7 @@ struct gm_mspan *gm_heap_alloc(unsigned int npages, gfp_t gfp);
 void gm_heap_free(struct gm_mspan *s);
 void gm_heap_publish(struct gm_mspan *s, enum gm_span_state state);
 unsigned long gm_heap_release(unsigned long keep_pages);
+unsigned long gm_heap_releasable(unsigned long keep_pages);
 struct gm_mspan *gm_heap_alloc_run_locked(unsigned int npages, struct gm_mspan *spare);
 void gm_heap_free_run_locked(struct gm_mspan *s);
 struct gm_mspan *gm_span_lookup(unsigned long p);

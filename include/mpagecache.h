@@ -27,6 +27,9 @@ unsigned long gm_pagecache_alloc(unsigned int npages, gfp_t gfp,
 void gm_pagecache_flush(unsigned int cpu);
 void gm_pagecache_flush_all(void);
 unsigned long gm_pagecache_free_pages(void);
+unsigned long gm_pagecache_cpu_pages(unsigned int cpu);
+struct dentry;
+void gm_pagecache_debugfs(struct dentry *dir);
 /* Exposed for the KUnit tests: find a run of @npages set bits. */
 int gm_pagecache_find_run(u64 cache, unsigned int npages);
 

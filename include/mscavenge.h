@@ -11,5 +11,9 @@ unsigned long gm_reclaim(bool drain);
 unsigned long gm_scavenged(void);
 void gm_scavenge_pause(void);
 void gm_scavenge_resume(void);
+struct shrinker;
+struct shrink_control;
+unsigned long gm_shrink_count(struct shrinker *sh, struct shrink_control *sc);
+unsigned long gm_shrink_scan(struct shrinker *sh, struct shrink_control *sc);
 
 #endif /* _GM_MSCAVENGE_H */

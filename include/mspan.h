@@ -50,7 +50,9 @@ static inline unsigned int gm_spc_sizeclass(unsigned int spc)
 /*
  * Per tiny block: which byte offsets start a live sub-object (set by the CPU
  * whose current block it is), where each ends, and which were freed (atomic,
- * any CPU). GM_TINY_RETIRED in free_mask: no CPU allocates from it any more.
+ * any CPU). GM_TINY_RETIRED in free_mask: no CPU allocates from it any more,
+ * and its offsets never allocated are set in free_mask; the block is empty
+ * when free_mask is GM_TINY_EMPTY.
  */
 struct gm_tiny_block {
 	u16 alloc_mask;
@@ -58,7 +60,9 @@ struct gm_tiny_block {
 	atomic_t free_mask;
 };
 
+#define GM_TINY_ALL		0xffffU
 #define GM_TINY_RETIRED		BIT(16)
+#define GM_TINY_EMPTY		(GM_TINY_RETIRED | GM_TINY_ALL)
 
 struct gm_arena;
 

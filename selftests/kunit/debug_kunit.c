@@ -152,6 +152,38 @@ static void gm_test_debug_tiny_overflow(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gm_errors_seen, 1);
 }
 
+/* A pointer into a debug span's tail, past its last element. */
+static void gm_test_debug_tail_free(struct kunit *test)
+{
+	long inv = atomic_long_read(&gm_errors.invalid_frees);
+	long dbl = atomic_long_read(&gm_errors.double_frees);
+	struct gm_mspan *s = NULL;
+	unsigned long tail;
+	size_t size;
+	void *p;
+
+	/* A size whose debug element leaves a tail in its span. */
+	for (size = 16; size <= 4000; size += 8) {
+		p = gomalloc(size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		s = gm_span_of(p);
+		KUNIT_ASSERT_NOT_NULL(test, s);
+		if ((unsigned long)s->nelems * s->elemsize < s->bytes)
+			break;
+		gofree(p);
+		s = NULL;
+	}
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	tail = s->base + (unsigned long)s->nelems * s->elemsize;
+	KUNIT_EXPECT_EQ(test, gomalloc_usable_size((void *)tail), (size_t)0);
+	gofree((void *)tail);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.invalid_frees), inv + 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.double_frees), dbl);
+	KUNIT_EXPECT_EQ(test, gm_errors_seen, 0);
+	gofree(p);
+	KUNIT_EXPECT_EQ(test, gm_debug_validate(), 0UL);
+}
+
 static struct kunit_case gm_debug_cases[] = {
 	KUNIT_CASE(gm_test_debug_clean),
 	KUNIT_CASE(gm_test_debug_pow2_aligned),
@@ -160,6 +192,7 @@ static struct kunit_case gm_debug_cases[] = {
 	KUNIT_CASE(gm_test_debug_double_free),
 	KUNIT_CASE(gm_test_debug_interior_free),
 	KUNIT_CASE(gm_test_debug_tiny_overflow),
+	KUNIT_CASE(gm_test_debug_tail_free),
 	{}
 };
 

@@ -73,8 +73,8 @@ static void gm_test_fixalloc_reuse(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, !memchr_inv(objs[i], 0, 200));
 		memset(objs[i], 0xa5, 200);
 	}
-	KUNIT_EXPECT_EQ(test, f.nchunks, DIV_ROUND_UP(200UL, per_chunk));
-	KUNIT_EXPECT_EQ(test, gm_fixalloc_bytes(&f), f.nchunks * GM_FIXALLOC_CHUNK);
+	KUNIT_EXPECT_EQ(test, gm_fixalloc_bytes(&f),
+			DIV_ROUND_UP(200UL, per_chunk) * GM_FIXALLOC_CHUNK);
 	KUNIT_EXPECT_EQ(test, f.inuse, 200UL);
 	gm_fixalloc_free(&f, objs[17]);
 	gm_fixalloc_free(&f, objs[42]);
@@ -83,7 +83,8 @@ static void gm_test_fixalloc_reuse(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, !memchr_inv(again, 0, 200));	/* zeroed */
 	again = gm_fixalloc_alloc(&f, GFP_KERNEL);
 	KUNIT_EXPECT_PTR_EQ(test, again, objs[17]);
-	KUNIT_EXPECT_EQ(test, f.nchunks, DIV_ROUND_UP(200UL, per_chunk));
+	KUNIT_EXPECT_EQ(test, gm_fixalloc_bytes(&f),
+			DIV_ROUND_UP(200UL, per_chunk) * GM_FIXALLOC_CHUNK);
 	gm_fixalloc_destroy(&f);
 	KUNIT_EXPECT_EQ(test, gm_fixalloc_bytes(&f), 0UL);
 }
@@ -323,7 +324,8 @@ struct kunit_suite gm_heap_suite = {
 	.test_cases = gm_heap_cases,
 };
 
-kunit_test_suites(&gm_sizeclass_suite, &gm_heap_suite, &gm_object_suite, &gm_debug_suite);
+kunit_test_suites(&gm_sizeclass_suite, &gm_heap_suite, &gm_object_suite, &gm_debug_suite,
+		  &gm_race_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("gomalloc developers");

@@ -3,14 +3,18 @@
  * KUnit suite for the object level: mspan's allocCache and sweep, mcentral's
  * lists, the mcache's refill and LIFO reuse, tiny blocks, bad frees, stats.
  */
+#include <linux/delay.h>
 #include <linux/mm.h>
+#include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <gomalloc.h>
 #include "gm_internal.h"
 #include "gm_kunit.h"
 #include "mcache.h"
 #include "mcentral.h"
+#include "mdebug.h"
 #include "mheap.h"
+#include "mscavenge.h"
 
 #define GM_C8	1	/* the 8-byte class: 512 objects in one page */
 #define GM_C64	6	/* 64 bytes: 64 objects in one page */
@@ -387,6 +391,142 @@ static void gm_test_stats_exact(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gm_objects(), before);
 }
 
+/* ---- NMI context, refused zones ---- */
+
+/* What an NMI handler sees: in_nmi(), hardirq, interrupts off. */
+static void gm_fake_nmi_enter(unsigned long *flags)
+{
+	local_irq_save(*flags);
+	preempt_count_add(NMI_OFFSET + HARDIRQ_OFFSET);
+}
+
+static void gm_fake_nmi_exit(unsigned long flags)
+{
+	preempt_count_sub(NMI_OFFSET + HARDIRQ_OFFSET);
+	local_irq_restore(flags);
+}
+
+/* Nothing is allocated in NMI, with debug mode on or off, before any lock. */
+static void gm_test_nmi_alloc(struct kunit *test)
+{
+	const gfp_t gfp = GFP_ATOMIC | __GFP_NOWARN;
+	void *p[6];
+	unsigned long flags;
+	unsigned int i;
+
+	gm_fake_nmi_enter(&flags);
+	p[0] = gomalloc(64, gfp);
+	p[1] = gomalloc_tiny(5, gfp);
+	p[2] = gomalloc(100000, gfp);
+	gm_fake_nmi_exit(flags);
+	gm_debug_set(GM_DEBUG_ALL);
+	gm_fake_nmi_enter(&flags);
+	p[3] = gomalloc(64, gfp);
+	p[4] = gomalloc_tiny(5, gfp);
+	p[5] = gorealloc(NULL, 200, gfp);
+	gm_fake_nmi_exit(flags);
+	gm_debug_set(0);
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		KUNIT_EXPECT_NULL_MSG(test, p[i], "allocation %u in NMI", i);
+		gofree(p[i]);
+	}
+}
+
+/* Frees from NMI are deferred, then done; with no slot left, counted lost. */
+static void gm_test_nmi_free(struct kunit *test)
+{
+	long nmi = atomic_long_read(&gm_errors.nmi_frees);
+	long lost = atomic_long_read(&gm_errors.nmi_frees_lost);
+	long before = gm_objects();
+	unsigned long flags, deadline;
+	void *p[40];
+	unsigned int i, live;
+
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = i % 3 == 0 ? gomalloc(64, GFP_KERNEL) :
+		       i % 3 == 1 ? gomalloc_tiny(5, GFP_KERNEL) :
+				    gomalloc(100000, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	gm_fake_nmi_enter(&flags);
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		gofree(p[i]);
+	gm_fake_nmi_exit(flags);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.nmi_frees), nmi + 32);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.nmi_frees_lost), lost + 8);
+	/* The irq_work runs once interrupts are on again: wait for it. */
+	deadline = jiffies + 2 * HZ;
+	do {
+		for (i = 0, live = 0; i < 32; i++)
+			live += gomalloc_usable_size(p[i]) != 0;
+		if (!live)
+			break;
+		msleep(1);
+	} while (time_before(jiffies, deadline));
+	KUNIT_EXPECT_EQ(test, live, 0U);
+	for (i = 0; i < 32; i++)	/* not done: no leak for the next tests */
+		if (gomalloc_usable_size(p[i]))
+			gofree(p[i]);
+	/* The lost ones are still allocated: free them for real. */
+	for (i = 32; i < ARRAY_SIZE(p); i++) {
+		KUNIT_EXPECT_NE(test, gomalloc_usable_size(p[i]), (size_t)0);
+		gofree(p[i]);
+	}
+	KUNIT_EXPECT_EQ(test, gm_objects(), before);
+}
+
+/* __GFP_DMA and __GFP_DMA32 are refused, never served from another zone. */
+static void gm_test_gfp_zone_refused(struct kunit *test)
+{
+	long bad = atomic_long_read(&gm_errors.bad_flags);
+
+	KUNIT_EXPECT_NULL(test, gomalloc(64, GFP_KERNEL | GFP_DMA));
+	KUNIT_EXPECT_NULL(test, gomalloc(64, GFP_KERNEL | GFP_DMA32));
+	KUNIT_EXPECT_NULL(test, gomalloc(100000, GFP_KERNEL | GFP_DMA32));
+	KUNIT_EXPECT_NULL(test, gomalloc_tiny(3, GFP_ATOMIC | GFP_DMA));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.bad_flags), bad + 4);
+}
+
+/*
+ * Under pressure with nothing to give back, the shrinker says so: live
+ * objects in every class keep their arena, a scan frees nothing and stops,
+ * the next count is empty, and no CPU's cache was drained for it.
+ */
+static void gm_test_shrinker_nothing_to_free(struct kunit *test)
+{
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL, .nr_to_scan = 128 };
+	struct gm_mspan *cur[GM_NUM_SIZE_CLASSES];
+	void *objs[GM_NUM_SIZE_CLASSES];
+	unsigned int sc_i;
+	unsigned long n;
+
+	migrate_disable();
+	for (sc_i = 1; sc_i < GM_NUM_SIZE_CLASSES; sc_i++) {
+		objs[sc_i] = gomalloc(gm_class_to_size[sc_i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[sc_i]);
+	}
+	preempt_disable();
+	for (sc_i = 1; sc_i < GM_NUM_SIZE_CLASSES; sc_i++)
+		cur[sc_i] = gm_this_mcache()->cls[sc_i].span;
+	preempt_enable();
+	/* The first scan may give back what growth left over. */
+	gm_shrink_scan(NULL, &sc);
+	n = gm_shrink_count(NULL, &sc);
+	KUNIT_EXPECT_EQ(test, n, (unsigned long)SHRINK_EMPTY);
+	KUNIT_EXPECT_EQ(test, gm_shrink_scan(NULL, &sc), (unsigned long)SHRINK_STOP);
+	preempt_disable();
+	for (sc_i = 1; sc_i < GM_NUM_SIZE_CLASSES; sc_i++)
+		KUNIT_EXPECT_PTR_EQ(test, gm_this_mcache()->cls[sc_i].span, cur[sc_i]);
+	preempt_enable();
+	for (sc_i = 1; sc_i < GM_NUM_SIZE_CLASSES; sc_i++)
+		gofree(objs[sc_i]);
+	migrate_enable();
+	/* Now there is: the caches' spans, once drained, empty whole arenas. */
+	gm_mcache_drain_all();
+	KUNIT_EXPECT_NE(test, gm_shrink_count(NULL, &sc), (unsigned long)SHRINK_EMPTY);
+	KUNIT_EXPECT_NE(test, gm_shrink_scan(NULL, &sc), (unsigned long)SHRINK_STOP);
+}
+
 static struct kunit_case gm_object_cases[] = {
 	KUNIT_CASE(gm_test_span_alloc_cache),
 	KUNIT_CASE(gm_test_span_remote_sweep),
@@ -401,6 +541,10 @@ static struct kunit_case gm_object_cases[] = {
 	KUNIT_CASE(gm_test_tiny_blocks),
 	KUNIT_CASE(gm_test_bad_frees),
 	KUNIT_CASE(gm_test_stats_exact),
+	KUNIT_CASE(gm_test_nmi_alloc),
+	KUNIT_CASE(gm_test_nmi_free),
+	KUNIT_CASE(gm_test_gfp_zone_refused),
+	KUNIT_CASE(gm_test_shrinker_nothing_to_free),
 	{}
 };
 

@@ -67,6 +67,11 @@
  *	   alloc_pages). Only this step can sleep, and only if gfp allows.
  *	5. Zero the whole element if __GFP_ZERO or init_on_alloc says so.
  *
+ *	Arenas take only the caller's reclaim, reserve and placement flags
+ *	(gm_arena_gfp, as SLUB's slabs): the opportunistic 2 MiB attempt never
+ *	with __GFP_NOFAIL, direct reclaim or atomic reserves. __GFP_NOFAIL is
+ *	never failed: fault injection skips it and the heap retries.
+ *
  * Allocating a large object (gomalloc, size > 32 KiB)
  *
  *	1. Round up to whole pages; take a parked span of that size from
@@ -110,6 +115,10 @@
  *	5. A pointer that is not ours, an interior pointer or an object
  *	   that is not allocated is reported (ratelimited), counted in
  *	   /proc/gomalloc and otherwise ignored.
+ *	6. In NMI context nothing is freed: the pointer is parked in one of
+ *	   32 per-CPU slots (cmpxchg) and an irq_work frees it on the same
+ *	   CPU once interrupts are on; with every slot taken it is counted
+ *	   as lost and reported.
  *
  * Why per-context caches and preempt_disable
  *
@@ -143,8 +152,10 @@
  * Not done
  *
  *	No NUMA awareness (one heap, pages from any node); no allocation
- *	from NMI context (returns NULL); no memcg accounting (__GFP_ACCOUNT
- *	is ignored); no KASAN or kmemleak integration for our objects; no
+ *	from NMI context (returns NULL, before any lock), and frees from NMI
+ *	are deferred; no zones: __GFP_DMA and __GFP_DMA32 are refused (NULL,
+ *	a warning, bad_flags in /proc/gomalloc); no memcg accounting
+ *	(__GFP_ACCOUNT is ignored); no KASAN or kmemleak integration for our objects; no
  *	global sweep cycles (Go's sweepgen advances every GC; ours stays put
  *	and only names span states); spans are not returned to the heap from
  *	a CPU's cache until it is given back; the pageCache block is a

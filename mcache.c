@@ -407,6 +407,47 @@ void gm_mcache_drain_cpu(unsigned int cpu)
 }
 GM_EXPORT_INTERNAL(gm_mcache_drain_cpu);
 
+/* Has @c's current tiny block no live sub-object? (Racy read.) */
+static bool gm_tiny_current_empty(struct gm_mcache *c)
+{
+	struct gm_tiny_block *m = READ_ONCE(c->tiny_meta);
+
+	return m && (atomic_read(&m->free_mask) & GM_TINY_ALL) == READ_ONCE(m->alloc_mask);
+}
+
+/*
+ * Pages a drain of every online CPU would hand back for certain: current
+ * spans with no live object and parked large spans. Read racily (a span
+ * read here may be given up meanwhile; its descriptor stays readable).
+ */
+unsigned long gm_mcache_freeable_pages(void)
+{
+	unsigned int cpu, ctx, spc;
+	unsigned long n = 0;
+
+	for_each_online_cpu(cpu) {
+		for (ctx = 0; ctx < GM_NR_CTX; ctx++) {
+			struct gm_mcache *c = per_cpu(gm_mcaches[ctx], cpu);
+
+			if (!c)
+				continue;
+			n += READ_ONCE(c->large_cached_pages);
+			for (spc = 1; spc < GM_NUM_SPAN_CLASSES; spc++) {
+				struct gm_mspan *s = READ_ONCE(c->cls[spc].span);
+				unsigned int live = READ_ONCE(s->alloc_count);
+
+				/* The current tiny block counts while it is empty. */
+				if (spc == GM_TINY_SPC && live == 1 && gm_tiny_current_empty(c))
+					live = 0;
+				if (s != &gm_empty_span && !live)
+					n += READ_ONCE(s->npages);
+			}
+		}
+	}
+	return n;
+}
+GM_EXPORT_INTERNAL(gm_mcache_freeable_pages);
+
 /* Runs on the CPU it drains: preemption, softirqs and hardirqs shut out. */
 static void gm_drain_local(struct work_struct *w)
 {

@@ -297,15 +297,32 @@ unsigned long gm_mcentral_sweep_all(void)
 }
 GM_EXPORT_INTERNAL(gm_mcentral_sweep_all);
 
-/* Pages in the classes' reserves of empty spans (read racily). */
-unsigned long gm_mcentral_reserve_pages(void)
+/*
+ * Pages gm_mcentral_sweep_all() would hand back to the heap: the reserves
+ * of empty spans, and unswept spans whose pending frees empty them.
+ */
+unsigned long gm_mcentral_freeable_pages(void)
 {
-	unsigned long n = 0;
+	unsigned long n = 0, flags;
+	struct gm_mspan *s;
 	unsigned int i;
 
-	for (i = 1; i <= GM_TINY_SPC; i++)
-		n += (unsigned long)READ_ONCE(gm_central[i].nempty) *
-		     gm_class_to_npages[gm_spc_sizeclass(i)];
+	for (i = 1; i < GM_ALL_SPAN_CLASSES; i++) {
+		struct gm_mcentral *c = &gm_central[i];
+		struct list_head *heads[] = { &c->partial_unswept, &c->full_unswept };
+		unsigned int h;
+
+		if (list_empty(&c->partial_unswept) && list_empty(&c->full_unswept) &&
+		    !READ_ONCE(c->nempty))
+			continue;
+		spin_lock_irqsave(&c->lock, flags);
+		n += (unsigned long)c->nempty * gm_class_to_npages[gm_spc_sizeclass(i)];
+		for (h = 0; h < ARRAY_SIZE(heads); h++)
+			list_for_each_entry(s, heads[h], list_node)
+				if (s->alloc_count <= gm_span_pending(s))
+					n += s->npages;
+		spin_unlock_irqrestore(&c->lock, flags);
+	}
 	return n;
 }
 

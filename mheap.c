@@ -104,11 +104,8 @@ static void *gm_index_page_alloc(gfp_t gfp, unsigned int order)
 {
 	struct page *page;
 
-	/* Costly orders never with __GFP_NOFAIL: gm_heap_alloc() retries. */
-	gfp = gm_arena_gfp(gfp, false);
-	if (order > PAGE_ALLOC_COSTLY_ORDER)
-		gfp &= ~__GFP_NOFAIL;
-	page = gm_buddy_alloc(gfp | __GFP_ZERO | __GFP_NOWARN, order);
+	page = gm_buddy_alloc(gm_arena_gfp(gfp, false) | __GFP_ZERO | __GFP_NOWARN,
+			      order);
 
 	return page ? page_address(page) : NULL;
 }

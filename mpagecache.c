@@ -80,6 +80,7 @@ static struct gm_mspan *gm_pagecache_new_block(gfp_t gfp)
  * (interrupts off; on PREEMPT_RT, migration off), so that CPU is online.
  */
 static struct gm_pagecache *gm_pagecache_lock_this(unsigned long *flags)
+	__acquires(pagecache_lock)
 {
 	struct gm_pagecache *pc;
 

@@ -88,32 +88,39 @@ static void gm_scavenge_fn(struct work_struct *w)
 }
 
 /*
- * What a scan can give back without touching any CPU's mcache: wholly free
- * arenas beyond the retained amount, the pageCaches' free pages and the
- * classes' reserves of empty spans (these two only if their arenas then
- * become wholly free, which a scan tries). Pages, never a mix of units;
- * spans in use by a CPU's cache are not counted: no scan drains them.
+ * What a scan can give back, in pages: wholly free arenas beyond the
+ * retained amount; the pageCaches' free pages, the classes' reserves of
+ * empty spans, unswept spans their pending frees empty, and the CPU caches'
+ * empty spans and parked large spans (these only if their arenas then
+ * become wholly free, which a scan tries). Spans
+ * a CPU's cache still allocates from are not counted: no scan drains for
+ * them.
  */
 unsigned long gm_shrink_count(struct shrinker *sh, struct shrink_control *sc)
 {
 	unsigned long n = gm_heap_releasable(READ_ONCE(gm_retain_pages));
 
-	n += gm_pagecache_free_pages() + gm_mcentral_reserve_pages();
+	n += gm_pagecache_free_pages() + gm_mcentral_freeable_pages() +
+	     gm_mcache_freeable_pages();
 	return n ? n : SHRINK_EMPTY;
 }
 GM_EXPORT_INTERNAL(gm_shrink_count);
 
 /*
- * Flush the pageCaches (each under its own lock, from here), sweep, give
- * back free arenas. SHRINK_STOP when that freed nothing: the next count
- * then says so too, so sustained pressure costs no repeated work.
+ * Drain the CPU caches only if they hold something a drain frees (and the
+ * caller may sleep); flush the pageCaches, sweep, give back free arenas.
+ * SHRINK_STOP when that freed nothing: the next count then says so too, so
+ * sustained pressure costs no repeated work.
  */
 unsigned long gm_shrink_scan(struct shrinker *sh, struct shrink_control *sc)
 {
+	bool drain = gfpflags_allow_blocking(sc->gfp_mask) &&
+		     gm_mcache_freeable_pages();
 	unsigned long n;
 
-	gm_pagecache_flush_all();
-	n = gm_reclaim(false);
+	if (!drain)
+		gm_pagecache_flush_all();
+	n = gm_reclaim(drain);
 	return n ? n : SHRINK_STOP;
 }
 GM_EXPORT_INTERNAL(gm_shrink_scan);

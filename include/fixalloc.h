@@ -17,8 +17,8 @@ struct gm_fixalloc {
 	void *list;		/* LIFO of freed objects */
 	void *chunk;		/* rest of the current chunk */
 	size_t nchunk;		/* bytes left in it */
-	struct list_head chunks;	/* every chunk, linked through page->lru,
-					 * its order in page_private */
+	/* every chunk, linked through page->lru, its order in page_private */
+	struct list_head chunks;
 	size_t bytes;			/* in all chunks */
 	unsigned long inuse;	/* objects handed out */
 };

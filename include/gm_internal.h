@@ -56,9 +56,17 @@ static inline gfp_t gm_arena_gfp(gfp_t gfp, bool opportunistic)
 	return gfp;
 }
 
+/*
+ * __GFP_NOFAIL reaches the page allocator only up to order 1, where it is
+ * supported; above, the heap's own loop retries (gm_heap_alloc).
+ */
 static inline struct page *gm_buddy_alloc(gfp_t gfp, unsigned int order)
 {
-	struct page *page = alloc_pages(gfp, order);
+	struct page *page;
+
+	if (order > 1)
+		gfp &= ~__GFP_NOFAIL;
+	page = alloc_pages(gfp, order);
 
 	if (page)
 		atomic_long_add(1L << order, &gm_buddy_pages);

@@ -24,7 +24,10 @@
  * Returns ZERO_SIZE_PTR for size 0 and NULL on failure. Objects are at least
  * 8-byte aligned; power-of-two sizes up to PAGE_SIZE are naturally aligned;
  * objects above 32 KiB are page-aligned. __GFP_ZERO (and init_on_alloc)
- * zero the object. GFP_ATOMIC / GFP_NOWAIT never sleep.
+ * zero the object. GFP_ATOMIC / GFP_NOWAIT never sleep; __GFP_NOFAIL (with a
+ * gfp that may sleep) never returns NULL. __GFP_DMA and __GFP_DMA32 are not
+ * supported: NULL, a one-time warning, and bad_flags in /proc/gomalloc.
+ * In NMI context it returns NULL.
  */
 void *gomalloc(size_t size, gfp_t gfp);
 
@@ -32,7 +35,9 @@ void *gomalloc(size_t size, gfp_t gfp);
  * gofree - free an object from gomalloc(), gomalloc_tiny() or gorealloc(),
  * from any CPU and any context. NULL and ZERO_SIZE_PTR are ignored. A pointer
  * gomalloc never returned, an interior pointer or a double free is reported,
- * counted and otherwise ignored.
+ * counted and otherwise ignored. From NMI context the free is deferred to an
+ * irq_work on the same CPU (up to 32 pending per CPU; beyond that the object
+ * is leaked, reported and counted as nmi_frees_lost).
  */
 void gofree(const void *ptr);
 

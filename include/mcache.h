@@ -209,6 +209,7 @@ void gm_mcache_exit(void);
 void gm_mcache_drain_cpu(unsigned int cpu);
 void gm_mcache_drain_all(void);
 void gm_mcache_drain_all_wait(void);
+unsigned long gm_mcache_freeable_pages(void);
 void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip);
 void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip);
 size_t gm_tiny_usable(struct gm_mspan *s, unsigned long p);

@@ -46,7 +46,7 @@ void gm_mcentral_uncache_span(struct gm_mspan *s);
 bool gm_mcentral_pending_free(struct gm_mspan *s, unsigned int idx);
 void gm_mcentral_release(struct gm_mspan *s);
 unsigned long gm_mcentral_sweep_all(void);
-unsigned long gm_mcentral_reserve_pages(void);
+unsigned long gm_mcentral_freeable_pages(void);
 unsigned long gm_mcentral_leak_report(void);
 
 #endif /* _GM_MCENTRAL_H */

@@ -151,11 +151,21 @@ gm_cpu_set() {
 # gm_cpu_churn SECONDS: take those CPUs offline and online in a loop, in the
 # background (its pid in $churn); gm_cpu_churn_end waits, onlines all and
 # sets $churned to the number of completed offline+online cycles.
+# While a CPU is offline its pageCache must hold nothing (debugfs
+# gomalloc/pagecache: "cpu online free_pages ..."): each offline CPU is
+# looked at twice, and $stuck counts the looks that found pages.
 gm_churn_log=${TMPDIR:-/tmp}/gm_churn.$$
+gm_pcache_file=/sys/kernel/debug/gomalloc/pagecache
+gm_pcache_pages() {
+	awk -v c="$1" '$1 == c && $2 == 0 { print $3 }' "$gm_pcache_file"
+}
+
 gm_cpu_churn() {
 	churn=""
 	churned=0
+	stuck=0
 	: >"$gm_churn_log"
+	: >"$gm_churn_log.stuck"
 	cpus=$(gm_hotplug_cpus)
 	[ -n "$cpus" ] || return 0
 	(
@@ -163,6 +173,13 @@ gm_cpu_churn() {
 		while [ "$(date +%s)" -lt "$end" ]; do
 			for c in $cpus; do
 				gm_cpu_set "$c" 0 || continue
+				if [ -r "$gm_pcache_file" ]; then
+					for look in 1 2; do
+						n=$(gm_pcache_pages "${c##*cpu}")
+						[ "${n:-0}" = 0 ] || echo "${c##*/}: $n page(s)" >>"$gm_churn_log.stuck"
+						sleep 0.05
+					done
+				fi
 				gm_cpu_set "$c" 1 && echo "$c" >>"$gm_churn_log"
 			done
 		done
@@ -174,14 +191,19 @@ gm_cpu_churn_end() {
 	[ -n "$churn" ] && wait "$churn"
 	for c in $(gm_hotplug_cpus); do gm_cpu_set "$c" 1; done
 	churned=$(wc -l <"$gm_churn_log")
-	rm -f "$gm_churn_log"
+	stuck=$(wc -l <"$gm_churn_log.stuck")
+	[ "$stuck" = 0 ] || head -n 3 "$gm_churn_log.stuck" | sed 's/^/offline with a pageCache block: /'
+	rm -f "$gm_churn_log" "$gm_churn_log.stuck"
 	echo "CPU hotplug: $churned offline+online cycle(s) completed"
 }
 
-# After gm_cpu_churn_end: fail if CPUs could go offline but none did.
+# After gm_cpu_churn_end: fail if CPUs could go offline but none did, or if
+# an offline CPU was seen holding a pageCache block.
 gm_expect_churned() {
 	[ -z "$(gm_hotplug_cpus)" ] || [ "$churned" -gt 0 ] ||
 		gm_fail "no CPU went offline and online again (writes to cpuN/online failed)"
+	[ "$stuck" = 0 ] ||
+		gm_fail "$stuck look(s) at an offline CPU found pages in its pageCache"
 }
 
 gm_expect_eq() {

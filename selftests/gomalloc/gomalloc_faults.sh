@@ -102,6 +102,29 @@ if [ -d $g ]; then
 	msgs=$(dmesg | grep 'gomalloc: allocation of 3145728 bytes failed')
 	[ -n "$msgs" ] || gm_fail "no gomalloc warning for a failed allocation without __GFP_NOWARN"
 	echo "ok: $seen failed allocation(s) without __GFP_NOWARN:$(echo "$msgs" | head -n 1 | sed 's/^\[[ 0-9.]*\]//')"
+
+	# __GFP_NOFAIL from an empty heap while both injection points fail
+	# all they may (fail_page_alloc: every order >= 2): never NULL, and no
+	# costly-order __GFP_NOFAIL request reaches the page allocator.
+	gm_drop
+	echo 1 >$g/interval
+	echo -1 >$g/times
+	echo Y >$g/task-filter
+	echo 100 >$g/probability
+	echo 1 >$f/interval
+	echo 100000 >$f/times
+	echo 100 >$f/probability
+	dmesg -c >/dev/null
+	(echo 1 >/proc/self/make-it-fail && exec insmod "$here/gomalloc_test.ko" test=nofail)
+	rc=$?
+	echo 0 >$g/probability
+	echo 0 >$f/probability
+	injected=$((100000 - $(cat $f/times)))
+	echo -1 >$f/times
+	[ $rc = 0 ] || { dmesg | grep gomalloc_test | tail -n 3; gm_fail "a __GFP_NOFAIL allocation returned NULL"; }
+	echo "nofail: $(dmesg | grep -o 'nofail: .*' | head -n 1); $injected page allocation(s) failed"
+	rmmod gomalloc_test
+	[ "$injected" -gt 0 ] || gm_fail "no page allocation failed during the __GFP_NOFAIL run"
 fi
 
 gm_run basic || exit 1

@@ -4,8 +4,9 @@
 # caches drained, CPUs 1..N-1 each cut a span from a fresh page-cache
 # block, then go offline: pages_pagecache is back at CPU 0's share. Then
 # CPUs 1..N-1 go offline and online in a loop while the multicpu test runs;
-# a dead CPU's caches are handed back and nothing is lost. Transitions are
-# counted: the test fails if none happened.
+# a dead CPU's caches are handed back and nothing is lost, and, while memory
+# pressure keeps the heap growing, no offline CPU is ever seen holding a
+# pageCache block. Transitions are counted: the test fails if none happened.
 . "$(dirname "$0")/gm_lib.sh"
 gm_require
 cpus=$(gm_hotplug_cpus)
@@ -33,10 +34,17 @@ echo "pages_pagecache: $pc0 after drain, $pc1 after CPUs $(echo $cpus | sed 's|/
 for c in $cpus; do gm_cpu_set "$c" 1 || gm_fail "$c did not come back online"; done
 gm_restore_params
 
+# The heap keeps growing during the churn: pressure empties it and the
+# pageCaches every 0.2 s, so refills (which may sleep) race with CPUs dying.
+gm_set_params retain_pages=0
 gm_cpu_churn 4
+( end=$(($(date +%s) + 4)); while [ "$(date +%s)" -lt "$end" ]; do gm_drop; sleep 0.2; done ) &
+dropper=$!
 gm_run multicpu seconds=4
 rc=$?
+wait $dropper
 gm_cpu_churn_end
+gm_restore_params
 [ $rc = 0 ] || exit 1
 gm_expect_churned
 gm_expect_eq "online CPUs" "$(grep -c ^processor /proc/cpuinfo)" "$(ls -d /sys/devices/system/cpu/cpu[0-9]* | wc -l)"

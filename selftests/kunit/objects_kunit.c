@@ -461,7 +461,7 @@ static void gm_test_nmi_free(struct kunit *test)
 			live += gomalloc_usable_size(p[i]) != 0;
 		if (!live)
 			break;
-		msleep(1);
+		usleep_range(1000, 2000);
 	} while (time_before(jiffies, deadline));
 	KUNIT_EXPECT_EQ(test, live, 0U);
 	for (i = 0; i < 32; i++)	/* not done: no leak for the next tests */
@@ -479,11 +479,17 @@ static void gm_test_nmi_free(struct kunit *test)
 static void gm_test_gfp_zone_refused(struct kunit *test)
 {
 	long bad = atomic_long_read(&gm_errors.bad_flags);
+	void *p[4];
+	unsigned int i;
 
-	KUNIT_EXPECT_NULL(test, gomalloc(64, GFP_KERNEL | GFP_DMA));
-	KUNIT_EXPECT_NULL(test, gomalloc(64, GFP_KERNEL | GFP_DMA32));
-	KUNIT_EXPECT_NULL(test, gomalloc(100000, GFP_KERNEL | GFP_DMA32));
-	KUNIT_EXPECT_NULL(test, gomalloc_tiny(3, GFP_ATOMIC | GFP_DMA));
+	p[0] = gomalloc(64, GFP_KERNEL | GFP_DMA);
+	p[1] = gomalloc(64, GFP_KERNEL | GFP_DMA32);
+	p[2] = gomalloc(100000, GFP_KERNEL | GFP_DMA32);
+	p[3] = gomalloc_tiny(3, GFP_ATOMIC | GFP_DMA);
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		KUNIT_EXPECT_NULL_MSG(test, p[i], "request %u", i);
+		gofree(p[i]);
+	}
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.bad_flags), bad + 4);
 }
 
@@ -495,7 +501,7 @@ static void gm_test_gfp_zone_refused(struct kunit *test)
 static void gm_test_shrinker_nothing_to_free(struct kunit *test)
 {
 	struct shrink_control sc = { .gfp_mask = GFP_KERNEL, .nr_to_scan = 128 };
-	struct gm_mspan *cur[GM_NUM_SIZE_CLASSES];
+	struct gm_mspan *cur[GM_NUM_SIZE_CLASSES], *after[GM_NUM_SIZE_CLASSES];
 	void *objs[GM_NUM_SIZE_CLASSES];
 	unsigned int sc_i;
 	unsigned long n;
@@ -516,8 +522,10 @@ static void gm_test_shrinker_nothing_to_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gm_shrink_scan(NULL, &sc), (unsigned long)SHRINK_STOP);
 	preempt_disable();
 	for (sc_i = 1; sc_i < GM_NUM_SIZE_CLASSES; sc_i++)
-		KUNIT_EXPECT_PTR_EQ(test, gm_this_mcache()->cls[sc_i].span, cur[sc_i]);
+		after[sc_i] = gm_this_mcache()->cls[sc_i].span;
 	preempt_enable();
+	for (sc_i = 1; sc_i < GM_NUM_SIZE_CLASSES; sc_i++)
+		KUNIT_EXPECT_PTR_EQ(test, after[sc_i], cur[sc_i]);
 	for (sc_i = 1; sc_i < GM_NUM_SIZE_CLASSES; sc_i++)
 		gofree(objs[sc_i]);
 	migrate_enable();

@@ -250,11 +250,11 @@ static void gm_test_race_tiny_reuse(struct kunit *test)
 	spin_lock_init(&t->ring[1].lock);
 	t->deadline = jiffies + 4 * HZ;
 	/*
-	 * One free in 32 sleeps 20-220 ms after its atomic update: long
+	 * One free in 16 sleeps 20-620 ms after its atomic update: long
 	 * enough for the other half's free to empty the block and for the
-	 * producer to sweep its span and hand the block out again.
+	 * producer to sweep its span (256 blocks) and hand the block out again.
 	 */
-	gm_race_hook_on(BIT(GM_RACE_TINY_FREE), 32, 220000, true);
+	gm_race_hook_on(BIT(GM_RACE_TINY_FREE), 16, 600000, true);
 	for (i = 0; i < 3; i++)
 		a[i].t = t;
 	a[1].r = &t->ring[0];
@@ -282,6 +282,7 @@ static void gm_test_race_tiny_reuse(struct kunit *test)
 
 struct gm_fr_arg {
 	struct gm_fixalloc *f;
+	struct completion *go;
 	void *objs[GM_FR_OBJS];
 	struct completion done;
 };
@@ -291,6 +292,7 @@ static int gm_fr_thread(void *arg)
 	struct gm_fr_arg *a = arg;
 	unsigned int i;
 
+	wait_for_completion(a->go);	/* both threads start together */
 	for (i = 0; i < GM_FR_OBJS; i++)
 		a->objs[i] = gm_fixalloc_alloc(a->f, GFP_KERNEL);
 	kthread_complete_and_exit(&a->done, 0);
@@ -298,6 +300,7 @@ static int gm_fr_thread(void *arg)
 
 static void gm_test_race_fixalloc_refill(struct kunit *test)
 {
+	struct completion go;
 	struct gm_fr_arg *a;
 	struct gm_fixalloc f;
 	unsigned int cpus[3], i, j;
@@ -308,15 +311,18 @@ static void gm_test_race_fixalloc_refill(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	/* Four objects fill a 16 KiB chunk exactly: no tail is ever lost. */
 	gm_fixalloc_init(&f, "race", PAGE_SIZE);
-	gm_race_hook_on(BIT(GM_RACE_FIXALLOC_REFILL), 1, 1500, false);
+	gm_race_hook_on(BIT(GM_RACE_FIXALLOC_REFILL), 1, 5000, false);
+	init_completion(&go);
 	for (i = 0; i < 2; i++) {
 		a[i].f = &f;
+		a[i].go = &go;
 		init_completion(&a[i].done);
 		k = kthread_create(gm_fr_thread, &a[i], "gm_race/%u", cpus[i + 1]);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(k));
 		kthread_bind(k, cpus[i + 1]);
 		wake_up_process(k);
 	}
+	complete_all(&go);
 	for (i = 0; i < 2; i++)
 		wait_for_completion(&a[i].done);
 	gm_race_hook_off();

@@ -1171,6 +1171,39 @@ static void gt_warn(void)
 		failures_seen, nowarn ? "" : "out");
 }
 
+/*
+ * __GFP_NOFAIL never returns NULL: run while gomalloc/fail_alloc and
+ * fail_page_alloc fail everything they may (they never fail NOFAIL).
+ */
+static void gt_nofail(void)
+{
+	static const unsigned int sizes[] = { 8, 24, 64, 100, 512, 1000, 2048,
+					      4096, 8192, 16384, 32768 };
+	const gfp_t gfp = GFP_KERNEL | __GFP_NOFAIL;
+	void *p[ARRAY_SIZE(sizes) * 4 + 8];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(sizes) * 4; i++) {
+		p[n] = gomalloc(sizes[i % ARRAY_SIZE(sizes)], gfp);
+		if (!p[n])
+			failures_seen++;
+		else
+			memset(p[n++], 0x5a, sizes[i % ARRAY_SIZE(sizes)]);
+	}
+	for (i = 0; i < 8; i++) {
+		p[n] = gomalloc_tiny(1 + i, gfp);
+		if (!p[n])
+			failures_seen++;
+		else
+			n++;
+	}
+	for (i = 0; i < n; i++)
+		gofree(p[i]);
+	GT_CHECK(!failures_seen, "__GFP_NOFAIL returned NULL");
+	pr_info("gomalloc_test: nofail: %u object(s), %u NULL return(s)\n", n,
+		failures_seen);
+}
+
 static int __init gomalloc_test_init(void)
 {
 	if (!strcmp(test, "basic"))
@@ -1201,6 +1234,8 @@ static int __init gomalloc_test_init(void)
 		gt_warn();
 	else if (!strcmp(test, "redzone"))
 		gt_redzone();
+	else if (!strcmp(test, "nofail"))
+		gt_nofail();
 	else
 		return -EINVAL;
 	if (gt_large_only)

@@ -75,7 +75,7 @@ void *gm_fixalloc_alloc(struct gm_fixalloc *f, gfp_t gfp)
 	spin_lock_irqsave(&f->lock, flags);
 	while (!(p = gm_fixalloc_take(f))) {
 		spin_unlock_irqrestore(&f->lock, flags);
-		gm_race_window(GM_RACE_FIXALLOC_REFILL);
+		gm_race_window(GM_RACE_FIXALLOC_REFILL, f);
 		page = gm_fixalloc_chunk(f, gfp);
 		if (!page)
 			return NULL;

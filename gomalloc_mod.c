@@ -181,7 +181,7 @@ struct gm_errors gm_errors;
 GM_EXPORT_INTERNAL(gm_errors);
 
 #if IS_ENABLED(CONFIG_KUNIT)
-void (*gm_race_hook)(enum gm_race_point point);
+void (*gm_race_hook)(enum gm_race_point point, const void *arg);
 GM_EXPORT_INTERNAL(gm_race_hook);
 #endif
 

@@ -290,7 +290,7 @@ void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 		return;
 	}
 	/* From here on @m may belong to a reused block: only @old counts. */
-	gm_race_window(GM_RACE_TINY_FREE);
+	gm_race_window(GM_RACE_TINY_FREE, m);
 	preempt_disable();
 	c = gm_this_mcache();
 	c->tiny_frees++;

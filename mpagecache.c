@@ -120,7 +120,7 @@ unsigned long gm_pagecache_alloc(unsigned int npages, gfp_t gfp,
 	b = gm_pagecache_new_block((gfp & ~__GFP_NOFAIL) | __GFP_NOWARN);
 	if (!b)
 		return 0;
-	gm_race_window(GM_RACE_PCACHE_REFILL);
+	gm_race_window(GM_RACE_PCACHE_REFILL, NULL);
 	pc = gm_pagecache_lock_this(&flags);
 	if (!pc->cache) {
 		/* Every page of the old block now belongs to a span. */

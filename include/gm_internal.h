@@ -83,27 +83,27 @@ void gm_report_free(const void *p, const char *why, bool dbl, unsigned long ip);
 
 /*
  * Race windows the KUnit tests can widen: a test installs gm_race_hook and
- * it is called at each point below (preemptible task context only). Compiled
- * out of builds without KUnit.
+ * it is called at each point below with what the point names (preemptible
+ * task context only). Compiled out of builds without KUnit.
  */
 enum gm_race_point {
-	GM_RACE_TINY_FREE,	/* a tiny free, after its atomic update */
+	GM_RACE_TINY_FREE,	/* a tiny free, after its atomic update: block meta */
 	GM_RACE_PCACHE_REFILL,	/* pageCache refill, a new block in hand */
 	GM_RACE_FIXALLOC_REFILL, /* fixalloc, lock dropped to get a chunk */
 };
 
 #if IS_ENABLED(CONFIG_KUNIT)
-extern void (*gm_race_hook)(enum gm_race_point point);
+extern void (*gm_race_hook)(enum gm_race_point point, const void *arg);
 
-static inline void gm_race_window(enum gm_race_point point)
+static inline void gm_race_window(enum gm_race_point point, const void *arg)
 {
-	void (*hook)(enum gm_race_point point) = READ_ONCE(gm_race_hook);
+	void (*hook)(enum gm_race_point point, const void *arg) = READ_ONCE(gm_race_hook);
 
 	if (unlikely(hook) && preemptible())
-		hook(point);
+		hook(point, arg);
 }
 #else
-static inline void gm_race_window(enum gm_race_point point)
+static inline void gm_race_window(enum gm_race_point point, const void *arg)
 {
 }
 #endif

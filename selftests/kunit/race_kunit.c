@@ -17,35 +17,54 @@
 #include "mheap.h"
 #include "mpagecache.h"
 
-/* Widened windows: which points, how often (1 in N), how long (us). */
+/* Widened windows: which points, how often (1 in N), how long (up to us). */
 static unsigned long gm_race_points;
 static unsigned int gm_race_one_in, gm_race_max_us;
-static bool gm_race_sleep;
 static atomic_t gm_race_delays;
 
-static void gm_race_delay(enum gm_race_point point)
+/*
+ * A tiny free of a block's first sub-object, with others in the block: wait
+ * (up to a second) until the block has been emptied by the other frees and
+ * handed out again, its first new sub-object claimed. The free then decides
+ * what to do about a block that is no longer the one it freed into.
+ */
+static bool gm_race_tiny_reused(const struct gm_tiny_block *m)
+{
+	unsigned long end = jiffies + HZ;
+	u16 first = READ_ONCE(m->alloc_mask);
+
+	if (!(first & 1) || first == 1)
+		return false;
+	atomic_inc(&gm_race_delays);
+	while (READ_ONCE(m->alloc_mask) != 1 && time_before(jiffies, end))
+		usleep_range(200, 400);
+	return true;
+}
+
+static void gm_race_delay(enum gm_race_point point, const void *arg)
 {
 	unsigned int us;
 
 	if (!(READ_ONCE(gm_race_points) & BIT(point)))
 		return;
+	if (point == GM_RACE_TINY_FREE && arg) {
+		if (!(get_random_u32() % gm_race_one_in))
+			gm_race_tiny_reused(arg);
+		return;
+	}
 	if (get_random_u32() % gm_race_one_in)
 		return;
 	atomic_inc(&gm_race_delays);
 	us = 1 + get_random_u32() % gm_race_max_us;
-	if (gm_race_sleep)
-		msleep(20 + us / 1000);
-	else
-		udelay(us);
+	udelay(us);
 }
 
 static void gm_race_hook_on(unsigned long points, unsigned int one_in,
-			    unsigned int max_us, bool sleep)
+			    unsigned int max_us)
 {
 	atomic_set(&gm_race_delays, 0);
 	gm_race_one_in = one_in;
 	gm_race_max_us = max_us;
-	gm_race_sleep = sleep;
 	WRITE_ONCE(gm_race_points, points);
 	WRITE_ONCE(gm_race_hook, gm_race_delay);
 }
@@ -249,12 +268,8 @@ static void gm_test_race_tiny_reuse(struct kunit *test)
 	spin_lock_init(&t->ring[0].lock);
 	spin_lock_init(&t->ring[1].lock);
 	t->deadline = jiffies + 4 * HZ;
-	/*
-	 * One free in 16 sleeps 20-620 ms after its atomic update: long
-	 * enough for the other half's free to empty the block and for the
-	 * producer to sweep its span (256 blocks) and hand the block out again.
-	 */
-	gm_race_hook_on(BIT(GM_RACE_TINY_FREE), 16, 600000, true);
+	/* One free in four of a first sub-object waits for its block's reuse. */
+	gm_race_hook_on(BIT(GM_RACE_TINY_FREE), 4, 1);
 	for (i = 0; i < 3; i++)
 		a[i].t = t;
 	a[1].r = &t->ring[0];
@@ -268,7 +283,7 @@ static void gm_test_race_tiny_reuse(struct kunit *test)
 	kunit_info(test, "%u objects, %d freed, %d windows widened\n", t->produced,
 		   atomic_read(&t->freed), atomic_read(&gm_race_delays));
 	KUNIT_EXPECT_GT(test, t->produced, 3000U);
-	KUNIT_EXPECT_GT(test, atomic_read(&gm_race_delays), 10);
+	KUNIT_EXPECT_GT(test, atomic_read(&gm_race_delays), 5);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->freed), (int)t->produced);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->bad_contents), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->bad_size), 0);
@@ -311,7 +326,7 @@ static void gm_test_race_fixalloc_refill(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	/* Four objects fill a 16 KiB chunk exactly: no tail is ever lost. */
 	gm_fixalloc_init(&f, "race", PAGE_SIZE);
-	gm_race_hook_on(BIT(GM_RACE_FIXALLOC_REFILL), 1, 5000, false);
+	gm_race_hook_on(BIT(GM_RACE_FIXALLOC_REFILL), 1, 5000);
 	init_completion(&go);
 	for (i = 0; i < 2; i++) {
 		a[i].f = &f;
@@ -345,7 +360,7 @@ static struct completion gm_pr_parked, gm_pr_go;
 static atomic_t gm_pr_once;
 
 /* The first refill window waits until the test has offlined its CPU. */
-static void gm_pr_park(enum gm_race_point point)
+static void gm_pr_park(enum gm_race_point point, const void *arg)
 {
 	if (point != GM_RACE_PCACHE_REFILL || atomic_xchg(&gm_pr_once, 0) != 1)
 		return;

@@ -376,6 +376,15 @@ void *gorealloc(const void *ptr, size_t new_size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(gorealloc);
 
+/* The heap below the caches: the last to go, also after a failed init. */
+static void gm_heap_teardown(void)
+{
+	gm_pagecache_exit();
+	gm_heap_exit();
+	gm_fixalloc_destroy(&gm_heap.cachealloc);
+}
+
+/* Unload: every part was set up, some objects may still be live. */
 static void gm_teardown(void)
 {
 	long objects, bytes, tiny;
@@ -389,11 +398,14 @@ static void gm_teardown(void)
 	if (gm_mcentral_leak_report() || objects > 0)
 		pr_err("gomalloc: unloading with %ld live object(s) (%ld bytes, %ld tiny); their memory is not returned\n",
 		       objects, bytes, tiny);
-	gm_pagecache_exit();
-	gm_heap_exit();
-	gm_fixalloc_destroy(&gm_heap.cachealloc);
+	gm_heap_teardown();
 }
 
+/*
+ * Each part either sets itself up whole or undoes what it did and fails;
+ * a failure unwinds the parts set up before it, in reverse. Nothing has
+ * allocated an object yet.
+ */
 static int __init gomalloc_init(void)
 {
 	int ret;
@@ -402,19 +414,31 @@ static int __init gomalloc_init(void)
 	gm_pagecache_init();
 	gm_mcentral_init();
 	ret = gm_mcache_init();
-	if (!ret)
-		ret = gm_debug_init();
-	if (!ret)
-		ret = gm_stats_init();
-	if (!ret)
-		ret = gm_scavenge_init();
-	if (ret) {
-		gm_teardown();
-		return ret;
-	}
+	if (ret)
+		goto fail_heap;
+	ret = gm_debug_init();
+	if (ret)
+		goto fail_mcache;
+	ret = gm_stats_init();
+	if (ret)
+		goto fail_debug;
+	ret = gm_scavenge_init();
+	if (ret)
+		goto fail_stats;
 	pr_info("gomalloc: loaded: %u size classes up to %u bytes, %lu KiB arenas\n",
 		GM_NUM_SIZE_CLASSES - 1, GM_MAX_SMALL_SIZE, (GM_ARENA_PAGES << PAGE_SHIFT) >> 10);
 	return 0;
+
+fail_stats:
+	gm_stats_exit();
+fail_debug:
+	gm_debug_exit();
+fail_mcache:
+	gm_mcache_exit();
+fail_heap:
+	gm_heap_teardown();
+	pr_err("gomalloc: loading failed (%d)\n", ret);
+	return ret;
 }
 
 static void __exit gomalloc_exit(void)

@@ -143,13 +143,17 @@
  * Not done
  *
  *	No NUMA awareness (one heap, pages from any node); no allocation
- *	from NMI context (returns NULL); no memcg accounting (__GFP_ACCOUNT
- *	is ignored); no KASAN or kmemleak integration for our objects; no
- *	global sweep cycles (Go's sweepgen advances every GC; ours stays put
- *	and only names span states); spans are not returned to the heap from
- *	a CPU's cache until it is given back; the pageCache block is a
- *	contiguous 64-page run, not 64-page aligned. Memory above the first
- *	64 TiB of the direct map is not used.
+ *	from NMI context (returns NULL); no memcg accounting: __GFP_ACCOUNT
+ *	is stripped where pages are taken (gm_buddy_alloc), because arenas,
+ *	descriptors and index pages serve every cgroup's objects (a large
+ *	object's pages too come from a shared arena and go back to it), and
+ *	per-object charging (obj_cgroup_charge) is not exported to modules;
+ *	no KASAN or kmemleak integration for our objects; no global sweep
+ *	cycles (Go's sweepgen advances every GC; ours stays put and only
+ *	names span states); spans are not returned to the heap from a CPU's
+ *	cache until it is given back; the pageCache block is a contiguous
+ *	64-page run, not 64-page aligned. Memory above the first 64 TiB of
+ *	the direct map is not used.
  */
 #include <linux/module.h>
 #include <linux/mm.h>

@@ -10,21 +10,26 @@
 . "$(dirname "$0")/gm_lib.sh"
 gm_require
 cg=/sys/fs/cgroup
+d=$cg/gomalloc_memcg.$$
+mounted=""
+gm_memcg_cleanup() {
+	[ ! -d "$d" ] || rmdir "$d"
+	[ -z "$mounted" ] || umount $cg
+}
+gm_on_exit gm_memcg_cleanup
 if ! grep -q "^[^ ]* $cg cgroup2 " /proc/mounts; then
 	grep -q "^[^ ]* $cg " /proc/mounts &&
 		{ echo "SKIP: $cg is not cgroup2"; exit $KSFT_SKIP; }
 	mkdir -p $cg
 	mount -t cgroup2 none $cg 2>/dev/null ||
 		{ echo "SKIP: cannot mount cgroup2"; exit $KSFT_SKIP; }
-	gm_on_exit "umount $cg"
+	mounted=1
 fi
 grep -qw memory $cg/cgroup.controllers ||
 	{ echo "SKIP: no memory controller"; exit $KSFT_SKIP; }
 grep -qw memory $cg/cgroup.subtree_control || echo +memory >$cg/cgroup.subtree_control ||
 	gm_fail "cannot enable the memory controller for child cgroups"
-d=$cg/gomalloc_memcg.$$
 mkdir $d || gm_fail "cannot create $d"
-gm_on_exit "rmdir $d"
 [ -r $d/memory.current ] || gm_fail "no memory.current in $d"
 
 # From an empty heap: every page the objects need is a new arena.

@@ -21,8 +21,8 @@ rm -f "$stop"
 # writes fail while gomalloc is not loaded.
 gm_writer() {
 	while [ ! -e "$stop" ]; do
-		echo "$1" >"$gm_params/debug" 2>/dev/null
-		echo "$2" >"$gm_params/debug" 2>/dev/null
+		{ echo "$1" >"$gm_params/debug"; } 2>/dev/null
+		{ echo "$2" >"$gm_params/debug"; } 2>/dev/null
 	done
 }
 
@@ -42,6 +42,7 @@ while [ "$n" -lt "$cycles" ] && [ "$(date +%s)" -lt "$end" ]; do
 	rmmod gomalloc || gm_fail "rmmod gomalloc failed in cycle $((n + 1))"
 	insmod "$ko" || gm_fail "insmod gomalloc failed in cycle $((n + 1))"
 	n=$((n + 1))
+	echo "cycle $n done"
 done
 gm_writers_end
 echo "$n unload+load cycle(s) with debug written in a loop"

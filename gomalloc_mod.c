@@ -154,13 +154,17 @@
  *	No NUMA awareness (one heap, pages from any node); no allocation
  *	from NMI context (returns NULL, before any lock), and frees from NMI
  *	are deferred; no zones: __GFP_DMA and __GFP_DMA32 are refused (NULL,
- *	a warning, bad_flags in /proc/gomalloc); no memcg accounting
- *	(__GFP_ACCOUNT is ignored); no KASAN or kmemleak integration for our objects; no
- *	global sweep cycles (Go's sweepgen advances every GC; ours stays put
- *	and only names span states); spans are not returned to the heap from
- *	a CPU's cache until it is given back; the pageCache block is a
- *	contiguous 64-page run, not 64-page aligned. Memory above the first
- *	64 TiB of the direct map is not used.
+ *	a warning, bad_flags in /proc/gomalloc); no memcg accounting:
+ *	__GFP_ACCOUNT is stripped where pages are taken (gm_buddy_alloc),
+ *	because arenas, descriptors and index pages serve every cgroup's
+ *	objects (a large object's pages too come from a shared arena and go
+ *	back to it), and per-object charging (obj_cgroup_charge) is not
+ *	exported to modules; no KASAN or kmemleak integration for our
+ *	objects; no global sweep cycles (Go's sweepgen advances every GC;
+ *	ours stays put and only names span states); spans are not returned
+ *	to the heap from a CPU's cache until it is given back; the pageCache
+ *	block is a contiguous 64-page run, not 64-page aligned. Memory above
+ *	the first 64 TiB of the direct map is not used.
  */
 #include <linux/irq_work.h>
 #include <linux/module.h>
@@ -495,6 +499,15 @@ static void gm_nmi_exit(void)
 	}
 }
 
+/* The heap below the caches: the last to go, also after a failed init. */
+static void gm_heap_teardown(void)
+{
+	gm_pagecache_exit();
+	gm_heap_exit();
+	gm_fixalloc_destroy(&gm_heap.cachealloc);
+}
+
+/* Unload: every part was set up, some objects may still be live. */
 static void gm_teardown(void)
 {
 	long objects, bytes, tiny;
@@ -509,11 +522,14 @@ static void gm_teardown(void)
 	if (gm_mcentral_leak_report() || objects > 0)
 		pr_err("gomalloc: unloading with %ld live object(s) (%ld bytes, %ld tiny); their memory is not returned\n",
 		       objects, bytes, tiny);
-	gm_pagecache_exit();
-	gm_heap_exit();
-	gm_fixalloc_destroy(&gm_heap.cachealloc);
+	gm_heap_teardown();
 }
 
+/*
+ * Each part either sets itself up whole or undoes what it did and fails;
+ * a failure unwinds the parts set up before it, in reverse. Nothing has
+ * allocated an object yet.
+ */
 static int __init gomalloc_init(void)
 {
 	int ret;
@@ -523,19 +539,31 @@ static int __init gomalloc_init(void)
 	gm_pagecache_init();
 	gm_mcentral_init();
 	ret = gm_mcache_init();
-	if (!ret)
-		ret = gm_debug_init();
-	if (!ret)
-		ret = gm_stats_init();
-	if (!ret)
-		ret = gm_scavenge_init();
-	if (ret) {
-		gm_teardown();
-		return ret;
-	}
+	if (ret)
+		goto fail_heap;
+	ret = gm_debug_init();
+	if (ret)
+		goto fail_mcache;
+	ret = gm_stats_init();
+	if (ret)
+		goto fail_debug;
+	ret = gm_scavenge_init();
+	if (ret)
+		goto fail_stats;
 	pr_info("gomalloc: loaded: %u size classes up to %u bytes, %lu KiB arenas\n",
 		GM_NUM_SIZE_CLASSES - 1, GM_MAX_SMALL_SIZE, (GM_ARENA_PAGES << PAGE_SHIFT) >> 10);
 	return 0;
+
+fail_stats:
+	gm_stats_exit();
+fail_debug:
+	gm_debug_exit();
+fail_mcache:
+	gm_mcache_exit();
+fail_heap:
+	gm_heap_teardown();
+	pr_err("gomalloc: loading failed (%d)\n", ret);
+	return ret;
 }
 
 static void __exit gomalloc_exit(void)

@@ -495,10 +495,45 @@ static int gm_cpu_dead(unsigned int cpu)
 	return 0;
 }
 
+/*
+ * Undo gm_mcache_init() as far as it got: every context cache that was set
+ * up is drained, then forgotten (draining frees tiny blocks and large spans
+ * through this CPU's caches, so none goes before all are drained). Unload,
+ * or a failed init: nobody else calls into gomalloc.
+ */
+void gm_mcache_exit(void)
+{
+	unsigned int cpu, ctx;
+
+	if (gm_cpuhp_state > 0)
+		cpuhp_remove_state_nocalls(gm_cpuhp_state);
+	gm_cpuhp_state = 0;
+	if (gm_drain_wq)
+		destroy_workqueue(gm_drain_wq);
+	gm_drain_wq = NULL;
+	for_each_possible_cpu(cpu) {
+		for (ctx = 0; ctx < GM_NR_CTX; ctx++)
+			if (per_cpu(gm_mcaches[ctx], cpu))
+				gm_mcache_drain(per_cpu(gm_mcaches[ctx], cpu));
+		gm_pagecache_flush(cpu);
+	}
+	for_each_possible_cpu(cpu) {
+		for (ctx = 0; ctx < GM_NR_CTX; ctx++) {
+			struct gm_mcache *c = per_cpu(gm_mcaches[ctx], cpu);
+
+			per_cpu(gm_mcaches[ctx], cpu) = NULL;
+			if (c)
+				gm_fixalloc_free(&gm_heap.cachealloc, c);
+		}
+		per_cpu(gm_mcaches[GM_CTX_NMI], cpu) = NULL;
+	}
+}
+
+/* On failure, everything it set up is undone (gm_mcache_exit() not needed). */
 int gm_mcache_init(void)
 {
 	unsigned int cpu, ctx, spc;
-	int ret;
+	int ret = -ENOMEM;
 
 	gm_fixalloc_init(&gm_heap.cachealloc, "mcache", sizeof(struct gm_mcache));
 	gm_empty_span.state = GM_SPAN_DEAD;
@@ -512,7 +547,7 @@ int gm_mcache_init(void)
 
 			c = gm_fixalloc_alloc(&gm_heap.cachealloc, GFP_KERNEL);
 			if (!c)
-				return -ENOMEM;
+				goto fail;
 			for (spc = 0; spc < GM_NUM_SPAN_CLASSES; spc++)
 				c->cls[spc].span = &gm_empty_span;
 			c->cpu = cpu;
@@ -523,32 +558,16 @@ int gm_mcache_init(void)
 	}
 	gm_drain_wq = alloc_workqueue("gomalloc_drain", WQ_MEM_RECLAIM, 0);
 	if (!gm_drain_wq)
-		return -ENOMEM;
+		goto fail;
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "gomalloc:dead",
 					NULL, gm_cpu_dead);
-	if (ret < 0) {
-		destroy_workqueue(gm_drain_wq);
-		gm_drain_wq = NULL;
-		return ret;
-	}
+	if (ret < 0)
+		goto fail;
 	gm_cpuhp_state = ret;
 	return 0;
-}
-
-/* Unload: nothing can call into gomalloc any more; drain every cache. */
-void gm_mcache_exit(void)
-{
-	unsigned int cpu;
-
-	if (gm_cpuhp_state > 0)
-		cpuhp_remove_state_nocalls(gm_cpuhp_state);
-	gm_cpuhp_state = 0;
-	if (gm_drain_wq)
-		destroy_workqueue(gm_drain_wq);
-	gm_drain_wq = NULL;
-	for_each_possible_cpu(cpu)
-		if (per_cpu(gm_mcaches[0], cpu))
-			gm_mcache_drain_cpu(cpu);
+fail:
+	gm_mcache_exit();
+	return ret;
 }
 
 /* Last in the file: sparse loses the __percpu marking after the export. */

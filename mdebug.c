@@ -17,6 +17,7 @@
 #include <linux/debugfs.h>
 #include <linux/log2.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -58,6 +59,13 @@ struct gm_dclass {
 
 unsigned int gm_debug_flags;
 GM_EXPORT_INTERNAL(gm_debug_flags);
+/*
+ * Whether turning debug mode on may drain the mcaches, from init to exit.
+ * sysfs keeps the parameter writable until after exit has run (and from
+ * before init): a write then only sets the flags. The mutex makes exit wait
+ * for a drain in progress, which uses the workqueue gm_mcache_exit destroys.
+ */
+static DEFINE_MUTEX(gm_debug_lock);
 static bool gm_debug_ready;
 static struct gm_dclass gm_dclasses[GM_NUM_SIZE_CLASSES];
 static atomic_long_t gm_dbg_errors;
@@ -383,10 +391,12 @@ void gm_debug_stats(long *objects, long *bytes)
 
 int gm_debug_set(unsigned int flags)
 {
+	mutex_lock(&gm_debug_lock);
 	WRITE_ONCE(gm_debug_flags, flags);
 	/* On: no mcache may keep serving normal objects from its spans. */
-	if (flags && READ_ONCE(gm_debug_ready))
+	if (flags && gm_debug_ready)
 		gm_mcache_drain_all_wait();
+	mutex_unlock(&gm_debug_lock);
 	return 0;
 }
 GM_EXPORT_INTERNAL(gm_debug_set);
@@ -470,7 +480,9 @@ int gm_debug_init(void)
 	debugfs_create_file("validate", 0600, gm_dbg_dir, NULL, &gm_validate_fops);
 	gm_heap_debugfs(gm_dbg_dir);
 	gm_pagecache_debugfs(gm_dbg_dir);
-	WRITE_ONCE(gm_debug_ready, true);
+	mutex_lock(&gm_debug_lock);
+	gm_debug_ready = true;
+	mutex_unlock(&gm_debug_lock);
 	return 0;
 }
 
@@ -493,8 +505,12 @@ void gm_debug_drain(void)
 	}
 }
 
+/* Parameter writes may still come: they find !ready and drain nothing. */
 void gm_debug_exit(void)
 {
+	mutex_lock(&gm_debug_lock);
+	gm_debug_ready = false;
+	mutex_unlock(&gm_debug_lock);
 	debugfs_remove_recursive(gm_dbg_dir);
 	gm_debug_drain();
 }

@@ -27,6 +27,11 @@ extern struct gm_errors gm_errors;
  * Every page gomalloc holds from the buddy allocator (arenas, index pages,
  * fixalloc chunks), counted where alloc_pages() and free_pages() are
  * called, apart from the heap's own bookkeeping: tests cross-check the two.
+ *
+ * __GFP_ACCOUNT is dropped here, the only place pages are taken: they are
+ * shared by every caller's objects (a large object's span, too, is cut
+ * from a shared arena and outlives its object in the heap), so a charge
+ * would land on whichever memory cgroup grew the heap. See "Not done".
  */
 extern atomic_long_t gm_buddy_pages;
 
@@ -66,7 +71,7 @@ static inline struct page *gm_buddy_alloc(gfp_t gfp, unsigned int order)
 
 	if (order > 1)
 		gfp &= ~__GFP_NOFAIL;
-	page = alloc_pages(gfp, order);
+	page = alloc_pages(gfp & ~__GFP_ACCOUNT, order);
 
 	if (page)
 		atomic_long_add(1L << order, &gm_buddy_pages);

@@ -66,6 +66,9 @@ MODULE_PARM_DESC(ctx, "nowait: task, softirq or hardirq");
 static bool nowarn;
 module_param(nowarn, bool, 0444);
 MODULE_PARM_DESC(nowarn, "warn: allocate with __GFP_NOWARN");
+static bool account;
+module_param(account, bool, 0444);
+MODULE_PARM_DESC(account, "hold: allocate with GFP_KERNEL_ACCOUNT (memcg accounting asked for)");
 
 /* Outputs. */
 static unsigned long held_objects, held_bytes, held_tiny_blocks;
@@ -759,11 +762,12 @@ static long gt_hold_fn(void *arg)
 	unsigned long *blocks = arg;
 	unsigned int k, j, b;
 	u64 cookie = get_random_u64();
+	gfp_t gfp = account ? GFP_KERNEL_ACCOUNT : GFP_KERNEL;
 	void *p;
 
 	for (k = 0; k < gt_nsizes; k++)
 		for (j = 0; j < gt_count(k); j++) {
-			p = gomalloc(gt_psizes[k], GFP_KERNEL);
+			p = gomalloc(gt_psizes[k], gfp);
 			GT_CHECK(p, "gomalloc(%lu) failed", gt_psizes[k]);
 			if (!p)
 				continue;
@@ -774,7 +778,7 @@ static long gt_hold_fn(void *arg)
 			held_bytes += gt_held[gt_nheld++].n;
 		}
 	for (j = 0; j < tiny_count; j++) {
-		p = gomalloc_tiny(tiny_size, GFP_KERNEL);
+		p = gomalloc_tiny(tiny_size, gfp);
 		GT_CHECK(p, "gomalloc_tiny(%u) failed", tiny_size);
 		if (!p)
 			continue;

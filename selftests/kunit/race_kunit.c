@@ -24,20 +24,26 @@ static atomic_t gm_race_delays;
 
 /*
  * A tiny free of a block's first sub-object, with others in the block: wait
- * (up to a second) until the block has been emptied by the other frees and
+ * (up to half a second) until the block has been emptied by the other frees and
  * handed out again, its first new sub-object claimed. The free then decides
  * what to do about a block that is no longer the one it freed into.
  */
+static unsigned long gm_race_until;	/* no waits after this (jiffies) */
+static atomic_t gm_race_waiting;
+
 static bool gm_race_tiny_reused(const struct gm_tiny_block *m)
 {
-	unsigned long end = jiffies + HZ;
+	unsigned long end = jiffies + HZ / 2;
 	u16 first = READ_ONCE(m->alloc_mask);
 
-	if (!(first & 1) || first == 1)
+	/* One waiter at a time, and none once the producer is done. */
+	if (!(first & 1) || first == 1 || !time_before(jiffies, READ_ONCE(gm_race_until)) ||
+	    atomic_cmpxchg(&gm_race_waiting, 0, 1))
 		return false;
 	atomic_inc(&gm_race_delays);
 	while (READ_ONCE(m->alloc_mask) != 1 && time_before(jiffies, end))
 		usleep_range(200, 400);
+	atomic_set(&gm_race_waiting, 0);
 	return true;
 }
 
@@ -268,6 +274,7 @@ static void gm_test_race_tiny_reuse(struct kunit *test)
 	spin_lock_init(&t->ring[0].lock);
 	spin_lock_init(&t->ring[1].lock);
 	t->deadline = jiffies + 4 * HZ;
+	gm_race_until = t->deadline;
 	/* One free in four of a first sub-object waits for its block's reuse. */
 	gm_race_hook_on(BIT(GM_RACE_TINY_FREE), 4, 1);
 	for (i = 0; i < 3; i++)

@@ -164,7 +164,9 @@
  *	ours stays put and only names span states); spans are not returned
  *	to the heap from a CPU's cache until it is given back; the pageCache
  *	block is a contiguous 64-page run, not 64-page aligned. Memory above
- *	the first 64 TiB of the direct map is not used.
+ *	the first 64 TiB of the direct map is not used: the first 8 blocks
+ *	found there are held back (pages_unindexed) until free arenas are
+ *	next released, so growth goes on with other memory.
  */
 #include <linux/irq_work.h>
 #include <linux/module.h>

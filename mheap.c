@@ -78,6 +78,35 @@ void gm_heap_debugfs(struct dentry *dir)
 #endif
 }
 
+/*
+ * The index covers the first 64 TiB of the direct map (tests lower it). A
+ * block above it (5-level paging, huge machines) cannot be used; the first
+ * GM_UNINDEXED_MAX such blocks are held back, so that the page allocator
+ * hands out other memory instead of the same block again, until the next
+ * release of free arenas.
+ */
+unsigned long gm_index_limit = 1UL << (GM_INDEX_BITS + GM_REGION_SHIFT);
+GM_EXPORT_INTERNAL(gm_index_limit);
+
+static bool gm_heap_hold_unindexed(struct page *page, unsigned int order)
+{
+	unsigned long flags;
+	bool held = false;
+
+	spin_lock_irqsave(&gm_heap.lock, flags);
+	if (gm_heap.nunindexed < GM_UNINDEXED_MAX) {
+		set_page_private(page, order);
+		list_add(&page->lru, &gm_heap.unindexed);
+		gm_heap.nunindexed++;
+		gm_heap.unindexed_pages += 1UL << order;
+		held = true;
+	}
+	spin_unlock_irqrestore(&gm_heap.lock, flags);
+	pr_warn_once("gomalloc: memory above the first %lu GiB of the direct map cannot be indexed; up to %u such blocks are held back so that others are used\n",
+		     READ_ONCE(gm_index_limit) >> 30, GM_UNINDEXED_MAX);
+	return held;
+}
+
 /* Orders above this count as failed (tests force the high-order fallback). */
 unsigned int gm_grow_max_order = GM_MAX_ORDER;
 GM_EXPORT_INTERNAL(gm_grow_max_order);
@@ -91,6 +120,7 @@ int gm_heap_init(void)
 	spin_lock_init(&gm_heap.lock);
 	gm_heap.free = RB_ROOT;
 	INIT_LIST_HEAD(&gm_heap.arenas);
+	INIT_LIST_HEAD(&gm_heap.unindexed);
 	gm_fixalloc_init(&gm_heap.spanalloc, "span", sizeof(struct gm_mspan));
 	gm_fixalloc_init(&gm_heap.arenaalloc, "arena", sizeof(struct gm_arena));
 	gm_fixalloc_init(&gm_heap.tinyalloc, "tiny",
@@ -159,10 +189,8 @@ static int gm_index_ensure(unsigned long base, unsigned long npages, gfp_t gfp)
 {
 	unsigned long a, end = base + (npages << PAGE_SHIFT) - 1, flags;
 
-	if (end - PAGE_OFFSET >= (1UL << (GM_INDEX_BITS + GM_REGION_SHIFT))) {
-		pr_warn_once("gomalloc: memory above the first 64 TiB of the direct map is not indexed\n");
+	if (end - PAGE_OFFSET >= READ_ONCE(gm_index_limit))
 		return -ERANGE;
-	}
 	for (a = base & ~((1UL << GM_REGION_SHIFT) - 1); a <= end;
 	     a += 1UL << GM_REGION_SHIFT) {
 		unsigned long ri = (a - PAGE_OFFSET) >> GM_REGION_SHIFT;
@@ -351,6 +379,7 @@ static int gm_heap_grow(unsigned int npages, gfp_t gfp)
 	struct gm_mspan *s;
 	struct page *page = NULL;
 	unsigned long flags;
+	int ret = -ENOMEM;
 
 	if (need > GM_MAX_ORDER)
 		return -E2BIG;
@@ -371,8 +400,10 @@ static int gm_heap_grow(unsigned int npages, gfp_t gfp)
 	a->order = order;
 	a->npages = 1U << order;
 	a->base = (unsigned long)page_address(page);
-	if (gm_index_ensure(a->base, a->npages, gfp)) {
-		gm_buddy_free(page, order);
+	ret = gm_index_ensure(a->base, a->npages, gfp);
+	if (ret) {
+		if (ret != -ERANGE || !gm_heap_hold_unindexed(page, order))
+			gm_buddy_free(page, order);
 		goto nomem;
 	}
 	s->base = a->base;
@@ -393,7 +424,7 @@ nomem:
 	spin_lock_irqsave(&gm_heap.lock, flags);
 	gm_heap.grow_failures++;
 	spin_unlock_irqrestore(&gm_heap.lock, flags);
-	return -ENOMEM;
+	return ret;
 }
 
 /* __GFP_NOFAIL, honoured where it can be: a caller that may sleep. */
@@ -410,7 +441,7 @@ struct gm_mspan *gm_heap_alloc(unsigned int npages, gfp_t gfp)
 {
 	struct gm_mspan *spare, *s;
 	unsigned long flags, base;
-	int tries;
+	int tries, ret;
 
 	if (gm_should_fail_alloc(npages, gfp))
 		return NULL;
@@ -443,7 +474,10 @@ struct gm_mspan *gm_heap_alloc(unsigned int npages, gfp_t gfp)
 				memalloc_retry_wait(gfp);
 			continue;
 		}
-		if (tries == 3 || gm_heap_grow(npages, gfp))
+		if (tries == 3)
+			break;
+		ret = gm_heap_grow(npages, gfp);
+		if (ret && ret != -ERANGE)	/* unindexed: held back, try again */
 			break;
 	}
 	gm_fixalloc_free(&gm_heap.spanalloc, spare);
@@ -510,7 +544,9 @@ unsigned long gm_heap_releasable(unsigned long keep_pages)
 unsigned long gm_heap_release(unsigned long keep_pages)
 {
 	unsigned long flags, released = 0, kept = 0;
+	struct page *page, *next;
 	struct gm_arena *a, *n;
+	LIST_HEAD(unindexed);
 	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&gm_heap.lock, flags);
@@ -533,10 +569,17 @@ unsigned long gm_heap_release(unsigned long keep_pages)
 		gm_heap.arenas_released++;
 		released += a->npages;
 	}
+	list_splice_init(&gm_heap.unindexed, &unindexed);
+	gm_heap.nunindexed = 0;
+	gm_heap.unindexed_pages = 0;
 	spin_unlock_irqrestore(&gm_heap.lock, flags);
 	list_for_each_entry_safe(a, n, &gone, list) {
 		gm_buddy_free(a->page, a->order);
 		gm_fixalloc_free(&gm_heap.arenaalloc, a);
+	}
+	list_for_each_entry_safe(page, next, &unindexed, lru) {
+		list_del(&page->lru);
+		gm_buddy_free(page, page_private(page));
 	}
 	return released;
 }

@@ -91,7 +91,7 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	unsigned long tiny[GM_STATS_EXTRA], flags;
 	struct {
 		unsigned long pages_held, pages_free, narenas, arenas_released;
-		unsigned long grow_failures, injected_failures, meta_pages;
+		unsigned long grow_failures, injected_failures, meta_pages, unindexed_pages;
 	} h;
 	long objects = 0, bytes = 0;
 	unsigned int spc;
@@ -108,6 +108,7 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	h.grow_failures = gm_heap.grow_failures;
 	h.injected_failures = gm_heap.injected_failures;
 	h.meta_pages = gm_heap.meta_pages;
+	h.unindexed_pages = gm_heap.unindexed_pages;
 	spin_unlock_irqrestore(&gm_heap.lock, flags);
 
 	gm_debug_stats(&objects, &bytes);
@@ -136,6 +137,7 @@ static int gm_stats_show(struct seq_file *m, void *v)
 		   gm_fixalloc_bytes(&gm_heap.cachealloc) +
 		   gm_fixalloc_bytes(&gm_heap.tinyalloc));
 	seq_printf(m, "index_pages: %lu\n", h.meta_pages);
+	seq_printf(m, "pages_unindexed: %lu\n", h.unindexed_pages);
 	seq_printf(m, "buddy_pages: %ld\n", atomic_long_read(&gm_buddy_pages));
 	seq_printf(m, "objects_inuse: %ld\n", objects);
 	seq_printf(m, "bytes_inuse: %ld\n", bytes);

@@ -50,6 +50,9 @@ struct gm_mheap {
 	unsigned long grow_failures;
 	unsigned long injected_failures;	/* by debugfs gomalloc/fail_alloc */
 	unsigned long arenas_released;
+	struct list_head unindexed;	/* blocks above gm_index_limit, held back */
+	unsigned int nunindexed;
+	unsigned long unindexed_pages;
 	struct gm_fixalloc spanalloc;	/* span descriptors */
 	struct gm_fixalloc arenaalloc;	/* arena descriptors */
 	struct gm_fixalloc cachealloc;	/* per-CPU mcaches */
@@ -62,6 +65,8 @@ extern struct gm_region *gm_l2_none[GM_L2_ENTRIES];
 extern struct gm_region gm_region_none;
 extern unsigned long gm_retain_pages;
 extern unsigned int gm_grow_max_order;
+extern unsigned long gm_index_limit;
+#define GM_UNINDEXED_MAX	8
 
 int gm_heap_init(void);
 void gm_heap_exit(void);

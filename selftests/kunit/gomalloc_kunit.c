@@ -305,6 +305,31 @@ static void gm_test_pagecache_alloc_flush(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gm_heap.pages_free, GM_ARENA_PAGES);
 }
 
+/*
+ * Memory the index cannot cover (above 64 TiB of direct map; here: all of
+ * it): growth fails, at most GM_UNINDEXED_MAX blocks are held back instead
+ * of taken and freed again on every request, and a release gives them back.
+ */
+static void gm_test_heap_unindexed(struct kunit *test)
+{
+	unsigned long limit = gm_index_limit;
+	long buddy = atomic_long_read(&gm_buddy_pages);
+	unsigned int i;
+
+	WRITE_ONCE(gm_index_limit, 0);
+	for (i = 0; i < 3 * GM_UNINDEXED_MAX; i++)
+		KUNIT_EXPECT_NULL(test, gomalloc(64, GFP_KERNEL | __GFP_NOWARN));
+	KUNIT_EXPECT_EQ(test, gm_heap.nunindexed, (unsigned int)GM_UNINDEXED_MAX);
+	KUNIT_EXPECT_EQ(test, gm_heap.pages_held, 0UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_buddy_pages) - buddy,
+			(long)gm_heap.unindexed_pages);
+	WRITE_ONCE(gm_index_limit, limit);
+	gm_heap_release(0);
+	KUNIT_EXPECT_EQ(test, gm_heap.nunindexed, 0U);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_buddy_pages), buddy);
+	gofree(gomalloc(64, GFP_KERNEL));	/* the heap grows again */
+}
+
 static struct kunit_case gm_heap_cases[] = {
 	KUNIT_CASE(gm_test_fixalloc_reuse),
 	KUNIT_CASE(gm_test_heap_coalesce),
@@ -314,6 +339,7 @@ static struct kunit_case gm_heap_cases[] = {
 	KUNIT_CASE(gm_test_span_of),
 	KUNIT_CASE(gm_test_pagecache_find_run),
 	KUNIT_CASE(gm_test_pagecache_alloc_flush),
+	KUNIT_CASE(gm_test_heap_unindexed),
 	{}
 };
 

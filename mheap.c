@@ -269,13 +269,13 @@ static bool gm_free_fits_aligned(struct gm_mspan *s, unsigned int npages,
 }
 
 /*
- * The smallest free run that holds an @align-aligned run of @npages pages.
- * Runs of npages + align - 1 pages or more always do, smaller ones only
- * when their base falls right; the candidates are looked at in tree order,
- * and after GM_ALIGN_SCAN misses the search jumps to the smallest run that
- * surely fits. Only when there is none does it go on through the rest (runs
- * never span arenas, so that is rare: runs of 512 pages or more are whole
- * free arenas, themselves aligned, or parts of a 4 MiB arena).
+ * A free run that holds an @align-aligned run of @npages pages. Runs of
+ * npages + align - 1 pages or more always do, smaller ones only when their
+ * base falls right: the candidates are looked at in tree order (smallest
+ * first), and after GM_ALIGN_SCAN misses the search jumps to the smallest
+ * run that surely fits. Only when there is none does it go on through the
+ * rest, which are then all shorter than npages + align - 1 pages (from 512
+ * pages on, runs are whole free arenas, aligned, or parts of 4 MiB ones).
  */
 #define GM_ALIGN_SCAN	8
 static struct gm_mspan *gm_free_find_aligned(unsigned int npages, unsigned int align)

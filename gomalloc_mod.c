@@ -18,13 +18,15 @@
  *	mheap		the page heap: arenas of 2 MiB (smaller when the buddy
  *			allocator is fragmented) from alloc_pages(); free runs
  *			of pages kept in a tree ordered by (pages, address),
- *			coalesced on free; one lock (mheap.c).
+ *			coalesced on free; runs cut aligned on request, the
+ *			pages before and after going back; one lock (mheap.c).
  *	arena index	two tables and one page per 2 MiB region of the direct
  *			map give the span of any address in O(1) (gm_span_of);
  *			addresses that are not ours map to NULL, never fault.
- *	pageCache	per CPU, a 64-page block and a bitmap of its free
- *			pages, so spans under 16 pages are cut without the
- *			heap lock (mpagecache.c).
+ *	pageCache	per CPU, a 64-page aligned block and a bitmap of its
+ *			free pages, so spans under 16 pages are cut without
+ *			the heap lock, aligned ones at a masked bit index
+ *			(mpagecache.c).
  *	mspan		a run of pages: one large object, or nelems objects of
  *			one span class with allocBits (1 = allocated), the
  *			allocCache window (inverted allocBits from freeindex,
@@ -67,6 +69,10 @@
  *	   alloc_pages). Only this step can sleep, and only if gfp allows.
  *	5. Zero the whole element if __GFP_ZERO or init_on_alloc says so.
  *
+ *	Spans of the 8, 16 and 32 KiB classes (one object each) are aligned
+ *	to their size, so every power of two is naturally aligned: 8 to 4096
+ *	bytes by an element size the size divides in a page-aligned span.
+ *
  *	Arenas take only the caller's reclaim, reserve and placement flags
  *	(gm_arena_gfp, as SLUB's slabs): the opportunistic 2 MiB attempt never
  *	with __GFP_NOFAIL, direct reclaim or atomic reserves. __GFP_NOFAIL is
@@ -76,7 +82,9 @@
  *
  *	1. Round up to whole pages; take a parked span of that size from
  *	   this CPU's large cache, else a run from the heap's free tree, else
- *	   a new arena (of the object's own order above 2 MiB).
+ *	   a new arena (of the object's own order above 2 MiB). A power-of-two
+ *	   page count gets a run aligned to its size (natural alignment up to
+ *	   GOMALLOC_MAX_SIZE); a parked span of the same size is as aligned.
  *	2. Publish it as a large span in the span index; zero if asked.
  *
  * Allocating a tiny object (gomalloc_tiny, 1..15 bytes)

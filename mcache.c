@@ -303,7 +303,10 @@ void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 
 /* ---- large objects: a few freed spans kept per cache for reuse ---- */
 
-/* A parked span of exactly @npages pages, made live again; or NULL. */
+/*
+ * A parked span of exactly @npages pages, made live again; or NULL. Same
+ * size, same alignment (gm_large_align() depends on @npages alone).
+ */
 struct gm_mspan *gm_mcache_large_get(unsigned int npages)
 {
 	struct gm_mspan *s = NULL;

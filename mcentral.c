@@ -125,7 +125,7 @@ static struct gm_mspan *gm_mcentral_grow(unsigned int spc, gfp_t gfp)
 	unsigned int sc = gm_spc_sizeclass(spc);
 	struct gm_mspan *s;
 
-	s = gm_heap_alloc(gm_class_to_npages[sc], gfp);
+	s = gm_heap_alloc_aligned(gm_class_to_npages[sc], gm_class_span_align(sc), gfp);
 	if (!s)
 		return NULL;
 	gm_span_init_small(s, spc);

@@ -7,7 +7,8 @@
  *
  * Each debug object fills one element of a debug span (span class
  * GM_DEBUG_SPC(sc)): the object, a red zone of at least GM_RED_MIN bytes,
- * then struct gm_dmeta; power-of-two sizes get an element size they divide.
+ * then struct gm_dmeta; power-of-two sizes get an element size they divide
+ * in spans aligned to a multiple of the size.
  * Frees go through the spans' remote-free path, so a freed object stays
  * poisoned until its span is swept (a short quarantine).
  *
@@ -191,12 +192,16 @@ void *gm_debug_alloc(size_t size, gfp_t gfp, unsigned long ip)
 		return gm_large_alloc(size, gfp);	/* large objects: not checked */
 	sc = gm_size_to_class(need);
 	/*
-	 * Power-of-two sizes up to a page keep their natural alignment, as
-	 * outside debug mode: an element size that the size divides, in a
-	 * page-aligned span (the last class, 32 KiB, always qualifies).
+	 * Power-of-two sizes keep their natural alignment, as outside debug
+	 * mode: an element size that the size divides, in spans aligned to a
+	 * multiple of the size (page-aligned; 8, 16 and 32 KiB classes to
+	 * their element size). The last class, 32 KiB, qualifies for every
+	 * power of two that gets here (up to 16 KiB); 32 KiB and more took
+	 * the large path above, aligned to their size too.
 	 */
-	if (is_power_of_2(size) && size <= PAGE_SIZE)
-		while (gm_class_to_size[sc] % size)
+	if (is_power_of_2(size))
+		while (gm_class_to_size[sc] % size ||
+		       ((unsigned long)gm_class_span_align(sc) << PAGE_SHIFT) % size)
 			sc++;
 	dc = &gm_dclasses[sc];
 	spin_lock_irqsave(&dc->lock, flags);

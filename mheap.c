@@ -293,6 +293,45 @@ static struct gm_mspan *gm_free_find(unsigned int npages)
 	return best;
 }
 
+/* Does free run @s hold @npages pages starting on an @align-page boundary? */
+static bool gm_free_fits_aligned(struct gm_mspan *s, unsigned int npages,
+				 unsigned int align)
+{
+	unsigned long start = ALIGN(s->base, (unsigned long)align << PAGE_SHIFT);
+
+	return start + ((unsigned long)npages << PAGE_SHIFT) <= gm_span_end(s);
+}
+
+/*
+ * A free run that holds an @align-aligned run of @npages pages. Runs of
+ * npages + align - 1 pages or more always do, smaller ones only when their
+ * base falls right: the candidates are looked at in tree order (smallest
+ * first), and after GM_ALIGN_SCAN misses the search jumps to the smallest
+ * run that surely fits. Only when there is none does it go on through the
+ * rest, which are then all shorter than npages + align - 1 pages (from 512
+ * pages on, runs are whole free arenas, aligned, or parts of 4 MiB ones).
+ */
+#define GM_ALIGN_SCAN	8
+static struct gm_mspan *gm_free_find_aligned(unsigned int npages, unsigned int align)
+{
+	struct gm_mspan *s = gm_free_find(npages), *sure;
+	unsigned int misses = 0;
+	struct rb_node *n;
+
+	while (s) {
+		if (gm_free_fits_aligned(s, npages, align))
+			return s;
+		if (++misses == GM_ALIGN_SCAN) {
+			sure = gm_free_find(npages + align - 1);
+			if (sure)
+				return sure;
+		}
+		n = rb_next(&s->rb);
+		s = n ? rb_entry(n, struct gm_mspan, rb) : NULL;
+	}
+	return NULL;
+}
+
 /* Record @s as a free run: boundary index entries, tree, counters. */
 static void gm_free_add(struct gm_mspan *s)
 {
@@ -309,18 +348,10 @@ static void gm_free_remove(struct gm_mspan *s)
 	gm_heap.pages_free -= s->npages;
 }
 
-/*
- * Take @npages pages from the best-fitting free run. @spare is a blank
- * descriptor used if the run must be split. Returns the span (state DEAD,
- * index not yet pointing at it), or NULL if no run is big enough.
- */
-struct gm_mspan *gm_heap_alloc_run_locked(unsigned int npages, struct gm_mspan *spare)
+/* The first @npages pages of free run @f; the rest stays in the tree. */
+static struct gm_mspan *gm_free_take(struct gm_mspan *f, unsigned int npages,
+				     struct gm_mspan *spare)
 {
-	struct gm_mspan *f = gm_free_find(npages);
-
-	lockdep_assert_held(&gm_heap.lock);
-	if (!f)
-		return NULL;
 	gm_free_remove(f);
 	WRITE_ONCE(f->state, GM_SPAN_DEAD);
 	if (f->npages == npages)
@@ -333,7 +364,63 @@ struct gm_mspan *gm_heap_alloc_run_locked(unsigned int npages, struct gm_mspan *
 	gm_free_add(f);
 	return spare;
 }
+
+/*
+ * Take @npages pages from the best-fitting free run. @spare is a blank
+ * descriptor used if the run must be split. Returns the span (state DEAD,
+ * index not yet pointing at it), or NULL if no run is big enough.
+ */
+struct gm_mspan *gm_heap_alloc_run_locked(unsigned int npages, struct gm_mspan *spare)
+{
+	struct gm_mspan *f = gm_free_find(npages);
+
+	lockdep_assert_held(&gm_heap.lock);
+	if (!f)
+		return NULL;
+	return gm_free_take(f, npages, spare);
+}
 GM_EXPORT_INTERNAL(gm_heap_alloc_run_locked);
+
+/*
+ * gm_heap_alloc_run_locked() for a run that starts on an @align-page
+ * boundary (@align a power of two). The pages before it (head) and after
+ * it (tail) go back to the tree: @spare becomes the run, the free run found
+ * keeps the head (or the tail if there is no head), and *@spare2 takes the
+ * tail when there are both (then *@spare2 is set to NULL: it is used).
+ */
+struct gm_mspan *gm_heap_alloc_aligned_run_locked(unsigned int npages, unsigned int align,
+						  struct gm_mspan *spare,
+						  struct gm_mspan **spare2)
+{
+	struct gm_mspan *f = gm_free_find_aligned(npages, align);
+	unsigned long start, end;
+
+	lockdep_assert_held(&gm_heap.lock);
+	if (!f)
+		return NULL;
+	start = ALIGN(f->base, (unsigned long)align << PAGE_SHIFT);
+	if (start == f->base)	/* no head: as unaligned */
+		return gm_free_take(f, npages, spare);
+	end = start + ((unsigned long)npages << PAGE_SHIFT);
+	gm_free_remove(f);
+	WRITE_ONCE(f->state, GM_SPAN_DEAD);
+	spare->base = start;
+	spare->npages = npages;
+	spare->arena = f->arena;
+	if (end < gm_span_end(f)) {
+		struct gm_mspan *t = *spare2;
+
+		*spare2 = NULL;
+		t->base = end;
+		t->npages = (gm_span_end(f) - end) >> PAGE_SHIFT;
+		t->arena = f->arena;
+		gm_free_add(t);
+	}
+	f->npages = (start - f->base) >> PAGE_SHIFT;
+	gm_free_add(f);
+	return spare;
+}
+GM_EXPORT_INTERNAL(gm_heap_alloc_aligned_run_locked);
 
 /* Give a run back, merging it with free neighbours in the same arena. */
 void gm_heap_free_run_locked(struct gm_mspan *s)
@@ -434,12 +521,14 @@ static bool gm_heap_nofail(gfp_t gfp)
 }
 
 /*
- * A span of @npages pages (state DEAD: the caller initialises it, then
- * gm_heap_publish()es it). Small runs come from this CPU's pageCache.
+ * A span of @npages pages starting on an @align-page boundary (a power of
+ * two, at most the order of an arena that fits @npages: a new arena always
+ * serves it), state DEAD: the caller initialises it, then
+ * gm_heap_publish()es it. Small runs come from this CPU's pageCache.
  */
-struct gm_mspan *gm_heap_alloc(unsigned int npages, gfp_t gfp)
+struct gm_mspan *gm_heap_alloc_aligned(unsigned int npages, unsigned int align, gfp_t gfp)
 {
-	struct gm_mspan *spare, *s;
+	struct gm_mspan *spare, *spare2 = NULL, *s;
 	unsigned long flags, base;
 	int tries, ret;
 
@@ -449,11 +538,19 @@ struct gm_mspan *gm_heap_alloc(unsigned int npages, gfp_t gfp)
 	if (!spare)
 		return NULL;
 	if (npages < GM_PCACHE_MAX_RUN) {
-		base = gm_pagecache_alloc(npages, gfp, &spare->arena);
+		base = gm_pagecache_alloc(npages, align, gfp, &spare->arena);
 		if (base) {
 			spare->base = base;
 			spare->npages = npages;
 			return spare;
+		}
+	}
+	/* An aligned cut may leave a head and a tail: one more descriptor. */
+	if (align > 1) {
+		spare2 = gm_fixalloc_alloc(&gm_heap.spanalloc, gfp);
+		if (!spare2) {
+			gm_fixalloc_free(&gm_heap.spanalloc, spare);
+			return NULL;
 		}
 	}
 	/*
@@ -462,11 +559,14 @@ struct gm_mspan *gm_heap_alloc(unsigned int npages, gfp_t gfp)
 	 */
 	for (tries = 0; ; tries++) {
 		spin_lock_irqsave(&gm_heap.lock, flags);
-		s = gm_heap_alloc_run_locked(npages, spare);
+		s = align > 1 ? gm_heap_alloc_aligned_run_locked(npages, align, spare, &spare2) :
+				gm_heap_alloc_run_locked(npages, spare);
 		spin_unlock_irqrestore(&gm_heap.lock, flags);
 		if (s) {
 			if (s != spare)
 				gm_fixalloc_free(&gm_heap.spanalloc, spare);
+			if (spare2)
+				gm_fixalloc_free(&gm_heap.spanalloc, spare2);
 			return s;
 		}
 		if (gm_heap_nofail(gfp)) {
@@ -481,9 +581,11 @@ struct gm_mspan *gm_heap_alloc(unsigned int npages, gfp_t gfp)
 			break;
 	}
 	gm_fixalloc_free(&gm_heap.spanalloc, spare);
+	if (spare2)
+		gm_fixalloc_free(&gm_heap.spanalloc, spare2);
 	return NULL;
 }
-GM_EXPORT_INTERNAL(gm_heap_alloc);
+GM_EXPORT_INTERNAL(gm_heap_alloc_aligned);
 
 /* Point the index at a span the caller has initialised, then make it live. */
 void gm_heap_publish(struct gm_mspan *s, enum gm_span_state state)
@@ -585,7 +687,10 @@ unsigned long gm_heap_release(unsigned long keep_pages)
 }
 GM_EXPORT_INTERNAL(gm_heap_release);
 
-/* ---- large objects: a span each, page-aligned ---- */
+/*
+ * ---- large objects: a span each, page-aligned; of a power-of-two number
+ * of pages, aligned to their size ----
+ */
 
 void *gm_large_alloc(size_t size, gfp_t gfp)
 {
@@ -593,7 +698,7 @@ void *gm_large_alloc(size_t size, gfp_t gfp)
 	struct gm_mspan *s = gm_mcache_large_get(npages);
 
 	if (!s) {
-		s = gm_heap_alloc(npages, gfp);
+		s = gm_heap_alloc_aligned(npages, gm_large_align(npages), gfp);
 		if (!s) {
 			gm_mcache_large_uncount(npages);
 			return NULL;

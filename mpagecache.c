@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pageCache (Go's mpagecache.go): per CPU, a 64-page block taken from the
- * heap and a 64-bit bitmap of its free pages, so spans under 16 pages are
+ * pageCache (Go's mpagecache.go): per CPU, a 64-page aligned block taken from
+ * the heap and a 64-bit bitmap of its free pages, so spans under 16 pages are
  * cut without the heap lock. Flushed on CPU offline, reclaim and unload.
  *
  * Locking: each pagecache's lock (irqsave) is almost always taken by its own
@@ -11,6 +11,7 @@
 #include <linux/bitops.h>
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
+#include <linux/log2.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include "gm_internal.h"
@@ -28,22 +29,30 @@ int gm_pagecache_init(void)
 	return 0;
 }
 
-/* allocN's search: first index of @npages consecutive set bits, or -1. */
-int gm_pagecache_find_run(u64 cache, unsigned int npages)
+/*
+ * allocN's search: first index of @npages consecutive set bits that is a
+ * multiple of @align (a power of two up to 64), or -1. The block is
+ * 64-page aligned, so that index is an @align-page aligned address.
+ */
+int gm_pagecache_find_run(u64 cache, unsigned int npages, unsigned int align)
 {
 	u64 x = cache;
 	unsigned int i;
 
-	if (!npages || npages > GM_PCACHE_PAGES)
+	if (!npages || npages > GM_PCACHE_PAGES || !is_power_of_2(align) ||
+	    align > GM_PCACHE_PAGES)
 		return -1;
 	for (i = 1; i < npages && x; i++)
 		x &= cache >> i;
+	/* Bits 0, align, 2 * align, ...: ~0 / (2^align - 1) for align < 64. */
+	if (align > 1)
+		x &= align == 64 ? 1 : ~0ULL / ((1ULL << align) - 1);
 	return x ? __ffs64(x) : -1;
 }
 GM_EXPORT_INTERNAL(gm_pagecache_find_run);
 
 static unsigned long gm_pagecache_cut(struct gm_pagecache *pc, unsigned int npages,
-				      struct gm_arena **arena)
+				      unsigned int align, struct gm_arena **arena)
 {
 	int i;
 	u64 mask;
@@ -51,7 +60,7 @@ static unsigned long gm_pagecache_cut(struct gm_pagecache *pc, unsigned int npag
 	lockdep_assert_held(&pc->lock);
 	if (!pc->cache)
 		return 0;
-	i = gm_pagecache_find_run(pc->cache, npages);
+	i = gm_pagecache_find_run(pc->cache, npages, align);
 	if (i < 0)
 		return 0;
 	mask = (npages == 64 ? ~0ULL : (1ULL << npages) - 1) << i;
@@ -63,12 +72,13 @@ static unsigned long gm_pagecache_cut(struct gm_pagecache *pc, unsigned int npag
 }
 
 /*
- * allocToCache: a fresh 64-page block from the heap, marked GM_SPAN_PCACHE in
+ * allocToCache: a fresh 64-page block from the heap, 64-page aligned as Go's
+ * (an aligned cut is then an aligned bit index), marked GM_SPAN_PCACHE in
  * the index so the heap never merges its pages while the cache holds them.
  */
 static struct gm_mspan *gm_pagecache_new_block(gfp_t gfp)
 {
-	struct gm_mspan *b = gm_heap_alloc(GM_PCACHE_PAGES, gfp);
+	struct gm_mspan *b = gm_heap_alloc_aligned(GM_PCACHE_PAGES, GM_PCACHE_PAGES, gfp);
 
 	if (b)
 		gm_heap_publish(b, GM_SPAN_PCACHE);
@@ -94,14 +104,15 @@ static struct gm_pagecache *gm_pagecache_lock_this(unsigned long *flags)
 }
 
 /*
- * Pages for a span of @npages (< GM_PCACHE_MAX_RUN) from this CPU's cache,
- * or 0: the caller then goes to the heap. Refills only an empty cache, as
- * Go does, so a refill never has free pages to flush. The refill may sleep
+ * Pages for a span of @npages (< GM_PCACHE_MAX_RUN) on an @align-page
+ * boundary from this CPU's cache, or 0: the caller then goes to the heap.
+ * Refills only an empty cache, as Go does, so a refill never has free pages
+ * to flush. The refill may sleep
  * and move us to another CPU, or see the CPU die (its dead-CPU flush then
  * already ran): the new block goes to the cache of the CPU we are on once
  * it is in hand, which is online.
  */
-unsigned long gm_pagecache_alloc(unsigned int npages, gfp_t gfp,
+unsigned long gm_pagecache_alloc(unsigned int npages, unsigned int align, gfp_t gfp,
 				 struct gm_arena **arena)
 {
 	struct gm_mspan *b, *old = NULL;
@@ -109,7 +120,7 @@ unsigned long gm_pagecache_alloc(unsigned int npages, gfp_t gfp,
 	unsigned long flags, base;
 
 	pc = gm_pagecache_lock_this(&flags);
-	base = gm_pagecache_cut(pc, npages, arena);
+	base = gm_pagecache_cut(pc, npages, align, arena);
 	if (base || pc->cache) {
 		spin_unlock_irqrestore(&pc->lock, flags);
 		return base;
@@ -131,7 +142,7 @@ unsigned long gm_pagecache_alloc(unsigned int npages, gfp_t gfp,
 		pc->refills++;
 		b = NULL;
 	}
-	base = gm_pagecache_cut(pc, npages, arena);
+	base = gm_pagecache_cut(pc, npages, align, arena);
 	spin_unlock_irqrestore(&pc->lock, flags);
 	if (old)
 		gm_fixalloc_free(&gm_heap.spanalloc, old);

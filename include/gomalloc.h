@@ -22,12 +22,14 @@
 /*
  * gomalloc - allocate @size bytes, like kmalloc().
  * Returns ZERO_SIZE_PTR for size 0 and NULL on failure. Objects are at least
- * 8-byte aligned; power-of-two sizes up to PAGE_SIZE are naturally aligned;
- * objects above 32 KiB are page-aligned. __GFP_ZERO (and init_on_alloc)
- * zero the object. GFP_ATOMIC / GFP_NOWAIT never sleep; __GFP_NOFAIL (with a
- * gfp that may sleep) never returns NULL. __GFP_DMA and __GFP_DMA32 are not
- * supported: NULL, a one-time warning, and bad_flags in /proc/gomalloc.
- * In NMI context it returns NULL.
+ * 8-byte aligned; power-of-two sizes up to GOMALLOC_MAX_SIZE are naturally
+ * aligned (as kmalloc: gomalloc(8192) is 8 KiB aligned, gomalloc(1 << 20)
+ * 1 MiB aligned), in debug mode too; other objects above 32 KiB are
+ * page-aligned. __GFP_ZERO (and init_on_alloc) zero the object.
+ * GFP_ATOMIC / GFP_NOWAIT never sleep; __GFP_NOFAIL (with a gfp that may
+ * sleep) never returns NULL. __GFP_DMA and __GFP_DMA32 are not supported:
+ * NULL, a one-time warning, and bad_flags in /proc/gomalloc. In NMI context
+ * it returns NULL.
  */
 void *gomalloc(size_t size, gfp_t gfp);
 

@@ -5,6 +5,8 @@
 
 #include <linux/cache.h>
 #include <linux/list.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/spinlock.h>
 #include "mdebug.h"
 #include "mspan.h"
@@ -39,6 +41,18 @@ struct gm_mcentral {
 #define GM_SG_CACHED		(GM_SG + 3)
 
 extern struct gm_mcentral gm_central[GM_ALL_SPAN_CLASSES];
+
+/*
+ * Alignment in pages of the spans of size class @sc: the element size when
+ * it is a power of two above a page (8, 16 and 32 KiB), so that every
+ * element is naturally aligned; else a page.
+ */
+static inline unsigned int gm_class_span_align(unsigned int sc)
+{
+	u32 size = gm_class_to_size[sc];
+
+	return is_power_of_2(size) && size > PAGE_SIZE ? size >> PAGE_SHIFT : 1;
+}
 
 void gm_mcentral_init(void);
 struct gm_mspan *gm_mcentral_cache_span(unsigned int spc, gfp_t gfp);

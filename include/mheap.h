@@ -4,6 +4,7 @@
 #define _GM_MHEAP_H
 
 #include <linux/debugfs.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/rbtree.h>
 #include <linux/spinlock.h>
@@ -71,17 +72,36 @@ extern unsigned long gm_index_limit;
 int gm_heap_init(void);
 void gm_heap_exit(void);
 void gm_heap_debugfs(struct dentry *dir);
-struct gm_mspan *gm_heap_alloc(unsigned int npages, gfp_t gfp);
+struct gm_mspan *gm_heap_alloc_aligned(unsigned int npages, unsigned int align, gfp_t gfp);
 void gm_heap_free(struct gm_mspan *s);
 void gm_heap_publish(struct gm_mspan *s, enum gm_span_state state);
 unsigned long gm_heap_release(unsigned long keep_pages);
 unsigned long gm_heap_releasable(unsigned long keep_pages);
 struct gm_mspan *gm_heap_alloc_run_locked(unsigned int npages, struct gm_mspan *spare);
+struct gm_mspan *gm_heap_alloc_aligned_run_locked(unsigned int npages, unsigned int align,
+						  struct gm_mspan *spare,
+						  struct gm_mspan **spare2);
 void gm_heap_free_run_locked(struct gm_mspan *s);
 struct gm_mspan *gm_span_lookup(unsigned long p);
 void gm_heap_set_spans(struct gm_mspan *s, unsigned long base,
 		       unsigned int npages);
 bool gm_heap_owns_range(unsigned long p);
+
+/* A span of @npages pages, no alignment beyond the page. */
+static inline struct gm_mspan *gm_heap_alloc(unsigned int npages, gfp_t gfp)
+{
+	return gm_heap_alloc_aligned(npages, 1, gfp);
+}
+
+/*
+ * Alignment in pages of a large object's span: its size when that is a
+ * power of two (natural alignment, as kmalloc), else a page. Depends on
+ * @npages alone, so a parked span of the same size is aligned enough.
+ */
+static inline unsigned int gm_large_align(unsigned int npages)
+{
+	return is_power_of_2(npages) ? npages : 1;
+}
 
 void *gm_large_alloc(size_t size, gfp_t gfp);
 void gm_large_free(struct gm_mspan *s, unsigned long ip);

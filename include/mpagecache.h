@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* pageCache: per-CPU 64-page blocks, so small spans are cut without the heap lock. */
+/* pageCache: per-CPU 64-page aligned blocks, so small spans are cut without the heap lock. */
 #ifndef _GM_MPAGECACHE_H
 #define _GM_MPAGECACHE_H
 
@@ -22,7 +22,7 @@ struct gm_pagecache {
 int gm_pagecache_init(void);
 void gm_pagecache_exit(void);
 struct gm_arena;
-unsigned long gm_pagecache_alloc(unsigned int npages, gfp_t gfp,
+unsigned long gm_pagecache_alloc(unsigned int npages, unsigned int align, gfp_t gfp,
 				 struct gm_arena **arena);
 void gm_pagecache_flush(unsigned int cpu);
 void gm_pagecache_flush_all(void);
@@ -30,7 +30,7 @@ unsigned long gm_pagecache_free_pages(void);
 unsigned long gm_pagecache_cpu_pages(unsigned int cpu);
 struct dentry;
 void gm_pagecache_debugfs(struct dentry *dir);
-/* Exposed for the KUnit tests: find a run of @npages set bits. */
-int gm_pagecache_find_run(u64 cache, unsigned int npages);
+/* Exposed for the KUnit tests: find an @align-aligned run of @npages set bits. */
+int gm_pagecache_find_run(u64 cache, unsigned int npages, unsigned int align);
 
 #endif /* _GM_MPAGECACHE_H */

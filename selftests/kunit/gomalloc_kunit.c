@@ -199,6 +199,51 @@ static void gm_test_heap_fallback(struct kunit *test)
 	gm_heap_free(s);
 }
 
+/* An aligned run: head and tail back in the tree, merged again on free. */
+static void gm_test_heap_aligned(struct kunit *test)
+{
+	struct gm_mspan *a, *b, *c, *f;
+	unsigned long base;
+
+	a = gm_test_span(test, 40);
+	base = a->base;
+	b = gm_heap_alloc_aligned(64, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	b->nelems = 1;
+	gm_heap_publish(b, GM_SPAN_LARGE);
+	KUNIT_EXPECT_EQ(test, b->base, base + 64 * PAGE_SIZE);
+	f = gm_test_free_run(base + 40 * PAGE_SIZE);		/* head */
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_EXPECT_EQ(test, f->npages, 24U);
+	f = gm_test_free_run(base + 128 * PAGE_SIZE);		/* tail */
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_EXPECT_EQ(test, f->npages, (unsigned int)GM_ARENA_PAGES - 128);
+	KUNIT_EXPECT_EQ(test, gm_heap.pages_free, GM_ARENA_PAGES - 104);
+	/* The 24-page head at 40 holds 16 pages aligned to 16: at 48. */
+	c = gm_heap_alloc_aligned(16, 16, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->nelems = 1;
+	gm_heap_publish(c, GM_SPAN_LARGE);
+	KUNIT_EXPECT_EQ(test, c->base, base + 48 * PAGE_SIZE);
+	f = gm_test_free_run(base + 40 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_EXPECT_EQ(test, f->npages, 8U);
+	KUNIT_EXPECT_EQ(test, gm_heap.narenas, 1UL);
+	gm_heap_free(b);
+	gm_heap_free(c);
+	f = gm_test_free_run(base + 40 * PAGE_SIZE);		/* all merged */
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_EXPECT_EQ(test, f->npages, (unsigned int)GM_ARENA_PAGES - 40);
+	gm_heap_free(a);
+	KUNIT_EXPECT_EQ(test, gm_heap.pages_free, GM_ARENA_PAGES);
+	/* A whole free arena is an aligned run of its own size. */
+	b = gm_heap_alloc_aligned(GM_ARENA_PAGES, GM_ARENA_PAGES, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_EQ(test, b->base, base);
+	KUNIT_EXPECT_EQ(test, gm_heap.narenas, 1UL);
+	gm_heap_free(b);
+}
+
 /* pages_held equals the pages the arenas really took from the buddy allocator. */
 static void gm_test_heap_pages_held_exact(struct kunit *test)
 {
@@ -270,14 +315,26 @@ static void gm_test_span_of(struct kunit *test)
 
 static void gm_test_pagecache_find_run(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0x7, 3), 0);
-	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0x7, 4), -1);
-	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0xf0, 4), 4);
-	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0xf0f3, 3), 4);
-	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(~0ULL, 64), 0);
-	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0x5555555555555555ULL, 2), -1);
-	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(1ULL << 63, 1), 63);
-	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0, 1), -1);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0x7, 3, 1), 0);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0x7, 4, 1), -1);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0xf0, 4, 1), 4);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0xf0f3, 3, 1), 4);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(~0ULL, 64, 1), 0);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0x5555555555555555ULL, 2, 1), -1);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(1ULL << 63, 1, 1), 63);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0, 1, 1), -1);
+	/* Aligned: the index a multiple of the alignment. */
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(~0ULL, 2, 2), 0);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(~1ULL, 2, 2), 2);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0x3c, 2, 4), 4);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0x1e, 2, 4), -1);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0xff0, 8, 8), -1);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0xff0ff0ULL, 8, 8), 16);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(0xff00, 8, 8), 8);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(~0ULL << 32, 4, 32), 32);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(~0ULL, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(~1ULL, 1, 64), -1);
+	KUNIT_EXPECT_EQ(test, gm_pagecache_find_run(~0ULL, 1, 3), -1);
 }
 
 static void gm_test_pagecache_alloc_flush(struct kunit *test)
@@ -293,6 +350,7 @@ static void gm_test_pagecache_alloc_flush(struct kunit *test)
 	blk = gm_span_entry(a->base + 12 * PAGE_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, blk);
 	KUNIT_EXPECT_EQ(test, blk->state, (u8)GM_SPAN_PCACHE);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(blk->base, GM_PCACHE_PAGES * PAGE_SIZE));
 	KUNIT_EXPECT_EQ(test, gm_pagecache_free_pages(), 52UL);
 	/* The heap itself gave the cache 64 pages. */
 	KUNIT_EXPECT_EQ(test, gm_heap.pages_free, GM_ARENA_PAGES - 64);
@@ -335,6 +393,7 @@ static struct kunit_case gm_heap_cases[] = {
 	KUNIT_CASE(gm_test_heap_coalesce),
 	KUNIT_CASE(gm_test_heap_fragmentation),
 	KUNIT_CASE(gm_test_heap_fallback),
+	KUNIT_CASE(gm_test_heap_aligned),
 	KUNIT_CASE(gm_test_heap_pages_held_exact),
 	KUNIT_CASE(gm_test_span_of),
 	KUNIT_CASE(gm_test_pagecache_find_run),

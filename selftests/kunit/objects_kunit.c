@@ -535,6 +535,94 @@ static void gm_test_shrinker_nothing_to_free(struct kunit *test)
 	KUNIT_EXPECT_NE(test, gm_shrink_scan(NULL, &sc), (unsigned long)SHRINK_STOP);
 }
 
+/*
+ * Natural alignment, as kmalloc: GM_POW2_N objects of every power of two
+ * from 8 bytes to GOMALLOC_MAX_SIZE, each checked, written and freed; a
+ * large one freed and allocated again on the same CPU comes back from the
+ * large cache; the misaligned ones are counted in the test's log.
+ */
+#define GM_POW2_N	4
+static void gm_pow2_round(struct kunit *test, const char *when)
+{
+	unsigned int i, bad = 0, nobj = 0;
+	void *objs[GM_POW2_N], *p, *q;
+	unsigned long badsizes = 0;
+	bool parked;
+	size_t size;
+
+	for (size = 8; size <= GOMALLOC_MAX_SIZE; size <<= 1) {
+		for (i = 0; i < GM_POW2_N; i++) {
+			p = gomalloc(size, GFP_KERNEL);
+			objs[i] = p;
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			nobj++;
+			if (!IS_ALIGNED((unsigned long)p, size)) {
+				bad++;
+				badsizes |= size;
+			}
+			KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)p, size),
+					      "%s: %zu bytes at %p", when, size, p);
+			KUNIT_EXPECT_GE(test, gomalloc_usable_size(p), size);
+			memset(p, 0x5a, size);
+		}
+		for (i = 0; i < GM_POW2_N; i++)
+			gofree(objs[i]);
+		if (size <= GM_MAX_SMALL_SIZE || size > GM_LARGE_CACHE_PAGES * PAGE_SIZE)
+			continue;
+		migrate_disable();	/* the free and the allocation on one CPU */
+		p = gomalloc(size, GFP_KERNEL);
+		gofree(p);
+		q = p ? gomalloc(size, GFP_KERNEL) : NULL;
+		migrate_enable();
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		/* A parked span: the one just freed or one freed before. */
+		parked = q == p;
+		for (i = 0; i < GM_POW2_N; i++)
+			parked |= q == objs[i];
+		KUNIT_EXPECT_TRUE_MSG(test, parked, "%s: %zu bytes: %p is not a parked span",
+				      when, size, q);
+		KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)q, size),
+				      "%s: %zu bytes from the large cache at %p", when, size, q);
+		gofree(q);
+	}
+	kunit_info(test, "%s: %u of %u objects misaligned (sizes 0x%lx)\n", when, bad, nobj,
+		   badsizes);
+}
+
+static void gm_test_pow2_aligned(struct kunit *test)
+{
+	long inv = atomic_long_read(&gm_errors.invalid_frees);
+	long dbl = atomic_long_read(&gm_errors.double_frees);
+	long before = gm_objects();
+	void *frag[24];
+	unsigned int i;
+
+	gm_pow2_round(test, "fresh heap");
+	/*
+	 * Fragment the pageCache (3-page spans of 12 KiB objects) and the
+	 * free tree (10-page large objects), then free every other one: free
+	 * runs of odd lengths at odd offsets.
+	 */
+	for (i = 0; i < ARRAY_SIZE(frag); i++) {
+		frag[i] = gomalloc(i % 2 ? 12288 : 9 * PAGE_SIZE + 8, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, frag[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(frag); i += 4) {
+		gofree(frag[i]);
+		gofree(frag[i + 1]);
+		frag[i] = NULL;
+		frag[i + 1] = NULL;
+	}
+	gm_pow2_round(test, "fragmented heap");
+	for (i = 0; i < ARRAY_SIZE(frag); i++)
+		gofree(frag[i]);
+	gm_pow2_round(test, "after the frees");
+	KUNIT_EXPECT_EQ(test, gm_objects(), before);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.invalid_frees), inv);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.double_frees), dbl);
+}
+
 static struct kunit_case gm_object_cases[] = {
 	KUNIT_CASE(gm_test_span_alloc_cache),
 	KUNIT_CASE(gm_test_span_remote_sweep),
@@ -553,6 +641,7 @@ static struct kunit_case gm_object_cases[] = {
 	KUNIT_CASE(gm_test_nmi_free),
 	KUNIT_CASE(gm_test_gfp_zone_refused),
 	KUNIT_CASE(gm_test_shrinker_nothing_to_free),
+	KUNIT_CASE(gm_test_pow2_aligned),
 	{}
 };
 

@@ -21,7 +21,7 @@
 
 static char *test = "basic";
 module_param(test, charp, 0444);
-MODULE_PARM_DESC(test, "basic, large, largecpu, multicpu, stress, irq, badinput, faults, leak, hold, classes, nowait, init, warn or redzone");
+MODULE_PARM_DESC(test, "basic, large, align, largecpu, multicpu, stress, irq, badinput, faults, leak, hold, classes, nowait, init, warn or redzone");
 static unsigned int seconds = 3;
 module_param(seconds, uint, 0444);
 MODULE_PARM_DESC(seconds, "How long the multicpu, irq and faults tests run");
@@ -200,7 +200,7 @@ static void gt_basic(void)
 				continue;
 			GT_CHECK(IS_ALIGNED((unsigned long)p, 8), "%zu: %p unaligned", sz, p);
 			if (is_power_of_2(sz))
-				GT_CHECK(IS_ALIGNED((unsigned long)p, min_t(size_t, sz, PAGE_SIZE)),
+				GT_CHECK(IS_ALIGNED((unsigned long)p, sz),
 					 "%zu: %p not naturally aligned", sz, p);
 			GT_CHECK(gomalloc_usable_size(p) >= sz, "usable(%zu) = %zu", sz,
 				 gomalloc_usable_size(p));
@@ -287,6 +287,8 @@ static void gt_large(void)
 		if (!objs[i])
 			continue;
 		GT_CHECK(IS_ALIGNED((unsigned long)objs[i], PAGE_SIZE), "large not page-aligned");
+		GT_CHECK(!is_power_of_2(sizes[i]) || IS_ALIGNED((unsigned long)objs[i], sizes[i]),
+			 "large %zu at %p not naturally aligned", sizes[i], objs[i]);
 		GT_CHECK(gomalloc_usable_size(objs[i]) == PAGE_ALIGN(sizes[i]),
 			 "large usable %zu", gomalloc_usable_size(objs[i]));
 		GT_CHECK(!memchr_inv(objs[i], 0, sizes[i]), "large not zeroed");
@@ -298,6 +300,88 @@ static void gt_large(void)
 		GT_CHECK(gt_verify(objs[i], sizes[i], 3), "large %zu corrupted", sizes[i]);
 		gofree(objs[i]);
 	}
+}
+
+/* ---- natural alignment of every power of two, as kmalloc ---- */
+
+#define GT_ALIGN_N	4
+
+/*
+ * GT_ALIGN_N objects of every power of two from 8 bytes to
+ * GOMALLOC_MAX_SIZE: naturally aligned, usable size, contents kept; then
+ * one freed and allocated again (a large one comes from the large cache).
+ */
+static void gt_align_round(const char *when)
+{
+	unsigned int i, bad = 0, nobj = 0;
+	void *objs[GT_ALIGN_N] = { NULL }, *p;
+	unsigned long badsizes = 0;
+	size_t sz;
+
+	for (sz = 8; sz <= GOMALLOC_MAX_SIZE; sz <<= 1) {
+		for (i = 0; i <= GT_ALIGN_N; i++) {
+			p = gomalloc(sz, GFP_KERNEL);
+			GT_CHECK(p, "%s: gomalloc(%zu) failed", when, sz);
+			if (!p)
+				continue;
+			nobj++;
+			if (!IS_ALIGNED((unsigned long)p, sz)) {
+				bad++;
+				badsizes |= sz;
+			}
+			GT_CHECK(IS_ALIGNED((unsigned long)p, sz),
+				 "%s: %zu bytes at %p not naturally aligned", when, sz, p);
+			GT_CHECK(gomalloc_usable_size(p) >= sz, "%s: usable(%zu) = %zu", when, sz,
+				 gomalloc_usable_size(p));
+			gt_fill(p, sz, i);
+			if (i < GT_ALIGN_N) {
+				objs[i] = p;
+				continue;
+			}
+			/* The last one: freed, then its size again (a reused span). */
+			gofree(p);
+			p = gomalloc(sz, GFP_KERNEL);
+			GT_CHECK(p, "%s: gomalloc(%zu) after a free failed", when, sz);
+			GT_CHECK(!p || IS_ALIGNED((unsigned long)p, sz),
+				 "%s: %zu bytes at %p after a free not aligned", when, sz, p);
+			gofree(p);
+		}
+		for (i = 0; i < GT_ALIGN_N; i++) {
+			if (!objs[i])
+				continue;
+			GT_CHECK(gt_verify(objs[i], sz, i), "%s: %zu bytes corrupted", when, sz);
+			gofree(objs[i]);
+			objs[i] = NULL;
+		}
+	}
+	pr_info("gomalloc_test: align: %s: %u of %u objects misaligned (sizes %#lx)\n",
+		when, bad, nobj, badsizes);
+}
+
+static void gt_align(void)
+{
+	static void *frag[24];
+	unsigned int i;
+
+	gt_align_round("as found");
+	/*
+	 * Fragment: 3-page spans (12 KiB objects) and 10-page large objects,
+	 * every other pair freed, so free runs start at odd pages.
+	 */
+	for (i = 0; i < ARRAY_SIZE(frag); i++) {
+		frag[i] = gomalloc(i % 2 ? 12288 : 9 * PAGE_SIZE + 8, GFP_KERNEL);
+		GT_CHECK(frag[i], "fragmenting allocation %u failed", i);
+	}
+	for (i = 0; i < ARRAY_SIZE(frag); i += 4) {
+		gofree(frag[i]);
+		gofree(frag[i + 1]);
+		frag[i] = NULL;
+		frag[i + 1] = NULL;
+	}
+	gt_align_round("fragmented");
+	for (i = 0; i < ARRAY_SIZE(frag); i++)
+		gofree(frag[i]);
+	gt_align_round("after the frees");
 }
 
 /* ---- every CPU at once, a share of the frees on another CPU ---- */
@@ -1214,6 +1298,8 @@ static int __init gomalloc_test_init(void)
 		gt_basic();
 	else if (!strcmp(test, "large"))
 		gt_large();
+	else if (!strcmp(test, "align"))
+		gt_align();
 	else if (!strcmp(test, "multicpu") || !strcmp(test, "stress"))
 		gt_multicpu();
 	else if (!strcmp(test, "largecpu"))

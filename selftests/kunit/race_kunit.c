@@ -36,8 +36,13 @@ static bool gm_race_tiny_reused(const struct gm_tiny_block *m)
 	unsigned long end = jiffies + HZ / 2;
 	u16 first = READ_ONCE(m->alloc_mask);
 
-	/* One waiter at a time, and none once the producer is done. */
-	if (!(first & 1) || first == 1 || !time_before(jiffies, READ_ONCE(gm_race_until)) ||
+	/*
+	 * Only while another sub-object of the block is live (its free will
+	 * empty the block); one waiter at a time, none once the producer is
+	 * done.
+	 */
+	if (!(first & 1) || first == 1 || (atomic_read(&m->free_mask) & first) != 1 ||
+	    !time_before(jiffies, READ_ONCE(gm_race_until)) ||
 	    atomic_cmpxchg(&gm_race_waiting, 0, 1))
 		return false;
 	atomic_inc(&gm_race_delays);

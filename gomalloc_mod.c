@@ -95,8 +95,8 @@
  *	   allocation of the class finds it. It stays set in allocBits, so
  *	   the allocCache window never hands it out a second time; when the
  *	   mcache gives the span up, allocBits &= ~cached_bits turns every
- *	   listed object into a free slot at once. No lock, no atomic
- *	   instruction.
+ *	   listed object into a free slot at once (under init_on_free their
+ *	   links are zeroed then). No lock, no atomic instruction.
  *	3. Otherwise the free is remote: set the object's bit in the span's
  *	   free_bits atomically and count it in npending. The free that makes
  *	   npending 1 does this under the mcentral lock and moves a listed
@@ -110,6 +110,14 @@
  *	5. A pointer that is not ours, an interior pointer or an object
  *	   that is not allocated is reported (ratelimited), counted in
  *	   /proc/gomalloc and otherwise ignored.
+ *
+ * init_on_free
+ *
+ *	A freed object is zeroed when freed but for its LIFO link, which
+ *	goes when the span is given up; debug spans (poison, red zones,
+ *	caller records) are zeroed when their pages go back to the heap. So
+ *	with init_on_alloc off nothing of a freed object reaches the next
+ *	user.
  *
  * Why per-context caches and preempt_disable
  *

@@ -484,6 +484,7 @@ void gm_debug_drain(void)
 			gm_mcentral_uncache_span(s);
 	}
 }
+GM_EXPORT_INTERNAL(gm_debug_drain);
 
 void gm_debug_exit(void)
 {

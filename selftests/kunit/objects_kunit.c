@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite for the object level: mspan's allocCache and sweep, mcentral's
- * lists, the mcache's refill and LIFO reuse, tiny blocks, bad frees, stats.
+ * lists, the mcache's refill and LIFO reuse, init_on_free, tiny blocks, bad
+ * frees, stats.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <gomalloc.h>
 #include "gm_internal.h"
 #include "gm_kunit.h"
 #include "mcache.h"
 #include "mcentral.h"
+#include "mdebug.h"
 #include "mheap.h"
 
 #define GM_C8	1	/* the 8-byte class: 512 objects in one page */
@@ -300,6 +303,95 @@ static void gm_test_mcache_remote_then_drain(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(p), (size_t)0);
 }
 
+/*
+ * ---- init_on_free: nothing of a freed object survives in memory that is
+ * handed out again unzeroed (init_on_alloc=0): not the LIFO link, not debug
+ * mode's poison and records ----
+ */
+
+/* Bytes of [p, p + n) that are not zero. */
+static unsigned long gm_nonzero(const void *p, size_t n)
+{
+	unsigned long bad = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		bad += ((const u8 *)p)[i] != 0;
+	return bad;
+}
+
+struct gm_span_mem {
+	unsigned long base;
+	size_t bytes;
+};
+
+static void gm_span_mem(struct kunit *test, const void *obj, struct gm_span_mem *m)
+{
+	struct gm_mspan *s = gm_span_of(obj);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	m->base = s->base;
+	m->bytes = (size_t)s->npages << PAGE_SHIFT;
+}
+
+static void gm_test_init_on_free(struct kunit *test)
+{
+	char *objs[16], *keep, *tiny[48];
+	struct gm_span_mem small, tspan, dspan;
+	unsigned int i;
+
+	if (!want_init_on_free())
+		kunit_skip(test, "needs a kernel booted with init_on_free=1");
+	migrate_disable();
+	/* Objects freed to the LIFO list, the span given up while one lives. */
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = gomalloc(64, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		memset(objs[i], 0xa5, 64);
+	}
+	keep = gomalloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, keep);
+	gm_span_mem(test, objs[0], &small);
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		gofree(objs[i]);
+	gm_mcache_drain_all();
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		KUNIT_EXPECT_EQ_MSG(test, gm_nonzero(objs[i], 64), 0UL,
+				    "object %u of a span given up (window slot now)", i);
+	gofree(keep);
+	/* Tiny objects, their blocks freed through the LIFO list. */
+	for (i = 0; i < ARRAY_SIZE(tiny); i++) {
+		tiny[i] = gomalloc_tiny(5, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, tiny[i]);
+		memset(tiny[i], 0xa5, 5);
+	}
+	gm_span_mem(test, tiny[0], &tspan);
+	for (i = 0; i < ARRAY_SIZE(tiny); i++)
+		gofree(tiny[i]);
+	migrate_enable();
+	/* Debug objects: poison, red zones and records in the span. */
+	gm_debug_set(GM_DEBUG_ALL);
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = gomalloc(100, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		memset(objs[i], 0xa5, 100);
+	}
+	gm_span_mem(test, objs[0], &dspan);
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		gofree(objs[i]);
+	gm_debug_set(0);
+	/* Every span back to the heap (kept there: nothing releases arenas). */
+	gm_mcache_drain_all();
+	gm_debug_drain();
+	gm_mcentral_sweep_all();
+	KUNIT_EXPECT_EQ_MSG(test, gm_nonzero((void *)small.base, small.bytes), 0UL,
+			    "bytes left in a small span's pages back in the heap");
+	KUNIT_EXPECT_EQ_MSG(test, gm_nonzero((void *)tspan.base, tspan.bytes), 0UL,
+			    "bytes left in a tiny span's pages back in the heap");
+	KUNIT_EXPECT_EQ_MSG(test, gm_nonzero((void *)dspan.base, dspan.bytes), 0UL,
+			    "bytes left in a debug span's pages back in the heap");
+}
+
 /* ---- tiny ---- */
 
 static void gm_test_tiny_blocks(struct kunit *test)
@@ -398,6 +490,7 @@ static struct kunit_case gm_object_cases[] = {
 	KUNIT_CASE(gm_test_mcache_refill),
 	KUNIT_CASE(gm_test_mcache_bounded),
 	KUNIT_CASE(gm_test_mcache_remote_then_drain),
+	KUNIT_CASE(gm_test_init_on_free),
 	KUNIT_CASE(gm_test_tiny_blocks),
 	KUNIT_CASE(gm_test_bad_frees),
 	KUNIT_CASE(gm_test_stats_exact),

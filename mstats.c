@@ -146,6 +146,8 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "double_frees: %ld\n", atomic_long_read(&gm_errors.double_frees));
 	seq_printf(m, "alloc_failures: %ld\n", atomic_long_read(&gm_errors.alloc_failures));
 	seq_printf(m, "bad_sizes: %ld\n", atomic_long_read(&gm_errors.bad_sizes));
+	seq_printf(m, "freelist_corrupted: %ld\n",
+		   atomic_long_read(&gm_errors.freelist_corrupted));
 	seq_printf(m, "debug_flags: %u\n", READ_ONCE(gm_debug_flags));
 	seq_printf(m, "debug_errors: %lu\n", gm_debug_errors());
 	seq_puts(m, "# class objsize pages_per_span objs_per_span spans inuse cached_percpu allocs frees\n");

@@ -16,6 +16,7 @@ struct gm_errors {
 	atomic_long_t double_frees;
 	atomic_long_t alloc_failures;	/* NULL returned for a valid size */
 	atomic_long_t bad_sizes;	/* larger than GOMALLOC_MAX_SIZE */
+	atomic_long_t freelist_corrupted; /* LIFO links overwritten (mcache.h) */
 };
 
 extern struct gm_errors gm_errors;
@@ -42,6 +43,7 @@ static inline void gm_buddy_free(struct page *page, unsigned int order)
 	__free_pages(page, order);
 }
 
+void gm_report_error(atomic_long_t *counter);
 void gm_report_free(const void *p, const char *why, bool dbl, unsigned long ip);
 void gm_stats_objects(long *objects, long *bytes, long *tiny_objects);
 int gm_stats_init(void);

@@ -1172,7 +1172,7 @@ static void gt_ir_round(size_t size, unsigned int n, bool check, const char *wha
 		if (check) {
 			bad = memchr_inv(objs[i], 0, size);
 			gt_ir_bad += !!bad;
-			GT_CHECK(!bad, "%s object of %zu bytes at %p reused unzeroed: byte %td is %#x",
+			GT_CHECK(!bad, "%s object of %zu B at %p reused unzeroed: byte %td is %#x",
 				 what, size, objs[i], bad - (u8 *)objs[i], *bad);
 		}
 		memset(objs[i], 0xa5, size);

@@ -39,8 +39,10 @@
  *			to two emptied spans kept for reuse; its own lock, on
  *			its own cache line (mcentral.c).
  *	mcache		per CPU and per context (task, softirq, hardirq): the
- *			current span and a LIFO free list per class, the tiny
- *			block, counters (mcache.c).
+ *			current span and a LIFO free list per class (object
+ *			indexes, links stored obfuscated, every pop checked
+ *			against cached_bits: see mcache.h), the tiny block,
+ *			counters (mcache.c).
  *	sweeping	applying a span's recorded remote frees to its
  *			allocBits. Only the span's owner sweeps: its mcache, or
  *			whoever holds its mcentral's lock while it is listed;
@@ -58,7 +60,10 @@
  *	   context. Pop its LIFO free list for the class if there is one
  *	   (the object freed last, still cache-hot), else take the next free
  *	   slot from the current span's allocCache window. No lock, no
- *	   atomic instruction. This is the fast path.
+ *	   atomic instruction. This is the fast path. A list entry that is
+ *	   not an object on the list (a link overwritten after free) is
+ *	   never followed: reported, the list dropped, its objects kept
+ *	   allocated as lost, and the window used.
  *	3. Window empty: scan allocBits for the next free slot and reload
  *	   the window (gm_span_next_free).
  *	4. Span full: hand it back to its mcentral (uncacheSpan) and ask the
@@ -108,8 +113,8 @@
  *	   allocation of the class finds it. It stays set in allocBits, so
  *	   the allocCache window never hands it out a second time; when the
  *	   mcache gives the span up, allocBits &= ~cached_bits turns every
- *	   listed object into a free slot at once. No lock, no atomic
- *	   instruction.
+ *	   listed object into a free slot at once (under init_on_free their
+ *	   links are zeroed then). No lock, no atomic instruction.
  *	3. Otherwise the free is remote: set the object's bit in the span's
  *	   free_bits atomically and count it in npending. The free that makes
  *	   npending 1 does this under the mcentral lock and moves a listed
@@ -122,11 +127,20 @@
  *	   when its last sub-object is and no CPU allocates from it.
  *	5. A pointer that is not ours, an interior pointer or an object
  *	   that is not allocated is reported (ratelimited), counted in
- *	   /proc/gomalloc and otherwise ignored.
+ *	   /proc/gomalloc and otherwise ignored; so is a corrupted LIFO
+ *	   link, found when the list is popped (freelist_corrupted).
  *	6. In NMI context nothing is freed: the pointer is parked in one of
  *	   32 per-CPU slots (cmpxchg) and an irq_work frees it on the same
  *	   CPU once interrupts are on; with every slot taken it is counted
  *	   as lost and reported.
+ *
+ * init_on_free
+ *
+ *	A freed object is zeroed when freed but for its LIFO link, which
+ *	goes when the span is given up; debug spans (poison, red zones,
+ *	caller records) are zeroed when their pages go back to the heap. So
+ *	with init_on_alloc off nothing of a freed object reaches the next
+ *	user.
  *
  * Why per-context caches and preempt_disable
  *
@@ -182,6 +196,8 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <kunit/test.h>
+#include <kunit/resource.h>
 #include <gomalloc.h>
 #include "gm_internal.h"
 #include "mcache.h"
@@ -198,6 +214,26 @@ GM_EXPORT_INTERNAL(gm_errors);
 void (*gm_race_hook)(enum gm_race_point point, const void *arg);
 GM_EXPORT_INTERNAL(gm_race_hook);
 #endif
+
+/*
+ * Count a corruption report in @counter; a KUnit test that expects reports
+ * sees it too, through a resource named "gomalloc_errors" (as slub_kunit).
+ */
+void gm_report_error(atomic_long_t *counter)
+{
+	atomic_long_inc(counter);
+#if IS_ENABLED(CONFIG_KUNIT)
+	if (current->kunit_test) {
+		struct kunit_resource *r;
+
+		r = kunit_find_named_resource(current->kunit_test, "gomalloc_errors");
+		if (r) {
+			(*(int *)r->data)++;
+			kunit_put_resource(r);
+		}
+	}
+#endif
+}
 
 void gm_report_free(const void *p, const char *why, bool dbl, unsigned long ip)
 {

@@ -7,6 +7,7 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/interrupt.h>
+#include <linux/random.h>
 #include <linux/workqueue.h>
 #include "gm_internal.h"
 #include "mcache.h"
@@ -20,6 +21,10 @@ DEFINE_PER_CPU(struct gm_mcache *, gm_mcaches[GM_NR_CTX + 1]);
 /* Go's emptymspan: what an mcache holds before its first refill. */
 struct gm_mspan gm_empty_span;
 GM_EXPORT_INTERNAL(gm_empty_span);
+
+/* Mixed into every LIFO link (see mcache.h); random per load. */
+unsigned long gm_fl_secret __ro_after_init;
+GM_EXPORT_INTERNAL(gm_fl_secret);
 
 /* Every CPU's NMI slot: holds nothing, so NMI always reaches a slow path. */
 static struct gm_mcache gm_nmi_mcache;
@@ -36,12 +41,44 @@ static void gm_mcache_release_span(struct gm_mcache *c, unsigned int spc)
 {
 	struct gm_mspan *s = c->cls[spc].span;
 
-	c->cls[spc].freelist = NULL;
+	c->cls[spc].freelist = GM_FL_END;
 	c->cls[spc].span = &gm_empty_span;
 	if (s != &gm_empty_span) {
 		gm_span_uncache_objects(s);
 		gm_mcentral_uncache_span(s);
 	}
+}
+
+/*
+ * gm_mcache_take() failed and the LIFO list of @cc is not empty: its first
+ * entry is not an object on the list (see the hardened list in mcache.h), a
+ * link was overwritten. Report it and drop the list. Its objects stay
+ * allocated, counted as allocations: whoever corrupted the link may still
+ * write to them. Then take the next slot of the window, as
+ * gm_mcache_take() would have. Preemption disabled.
+ */
+static noinline __cold void *gm_mcache_fl_corrupt(struct gm_mcache_class *cc)
+{
+	unsigned long idx = cc->freelist;
+	struct gm_mspan *s = cc->span;
+	unsigned int w, lost = 0;
+	void *p;
+
+	for (w = 0; w < BITS_TO_LONGS(s->nelems); w++) {
+		lost += hweight_long(s->cached_bits[w]);
+		s->cached_bits[w] = 0;
+	}
+	s->alloc_count += lost;
+	cc->nmalloc += lost;
+	cc->freelist = GM_FL_END;
+	gm_report_error(&gm_errors.freelist_corrupted);
+	pr_err_ratelimited("gomalloc: free list corrupted: span %p (class %u, %u bytes): entry %#lx is not an object on the list; list dropped, %u object(s) lost\n",
+			   (void *)s->base, gm_spc_sizeclass(s->spanclass), s->elemsize,
+			   idx, lost);
+	p = gm_span_next_free_fast(s);
+	if (p)
+		cc->nmalloc++;
+	return p;
 }
 
 /*
@@ -66,6 +103,8 @@ void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 	preempt_disable();
 	c = gm_this_mcache();
 	p = gm_mcache_take(&c->cls[spc]);	/* counted if it succeeds */
+	if (unlikely(!p && c->cls[spc].freelist != GM_FL_END))
+		p = gm_mcache_fl_corrupt(&c->cls[spc]);
 	if (!p) {
 		p = gm_span_next_free(c->cls[spc].span);
 		if (p)
@@ -539,9 +578,12 @@ int gm_mcache_init(void)
 	int ret = -ENOMEM;
 
 	gm_fixalloc_init(&gm_heap.cachealloc, "mcache", sizeof(struct gm_mcache));
+	gm_fl_secret = get_random_long();
 	gm_empty_span.state = GM_SPAN_DEAD;
-	for (spc = 0; spc < GM_NUM_SPAN_CLASSES; spc++)
+	for (spc = 0; spc < GM_NUM_SPAN_CLASSES; spc++) {
 		gm_nmi_mcache.cls[spc].span = &gm_empty_span;
+		gm_nmi_mcache.cls[spc].freelist = GM_FL_END;
+	}
 	gm_nmi_mcache.ctx = GM_CTX_NMI;
 	for_each_possible_cpu(cpu) {
 		INIT_WORK(per_cpu_ptr(&gm_drain_work, cpu), gm_drain_local);
@@ -551,8 +593,10 @@ int gm_mcache_init(void)
 			c = gm_fixalloc_alloc(&gm_heap.cachealloc, GFP_KERNEL);
 			if (!c)
 				goto fail;
-			for (spc = 0; spc < GM_NUM_SPAN_CLASSES; spc++)
+			for (spc = 0; spc < GM_NUM_SPAN_CLASSES; spc++) {
 				c->cls[spc].span = &gm_empty_span;
+				c->cls[spc].freelist = GM_FL_END;
+			}
 			c->cpu = cpu;
 			c->ctx = ctx;
 			per_cpu(gm_mcaches[ctx], cpu) = c;

@@ -109,9 +109,15 @@ static bool gm_mcentral_keep_empty(struct gm_mcentral *c, struct gm_mspan *s)
 	return true;
 }
 
-/* Free a span's memory to the heap; it is on no list and holds no object. */
+/*
+ * Free a span's memory to the heap; it is on no list and holds no object.
+ * A debug span's poison, red zones and caller records would outlive it in
+ * pages that normal objects reuse: under init_on_free they are zeroed.
+ */
 void gm_mcentral_release(struct gm_mspan *s)
 {
+	if (s->spanclass > GM_TINY_SPC && want_init_on_free())
+		memset((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
 	if (s->tiny) {
 		gm_fixalloc_free(&gm_heap.tinyalloc, s->tiny);
 		s->tiny = NULL;

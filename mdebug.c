@@ -22,8 +22,6 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <kunit/test.h>
-#include <kunit/resource.h>
 #include "gm_internal.h"
 #include "mcache.h"
 #include "mcentral.h"
@@ -87,18 +85,7 @@ static unsigned long gm_red_end(struct gm_mspan *s, unsigned long obj)
 /* One more error: counted, and seen by a KUnit test that asked for it. */
 static void gm_dbg_count(void)
 {
-	atomic_long_inc(&gm_dbg_errors);
-#if IS_ENABLED(CONFIG_KUNIT)
-	if (current->kunit_test) {
-		struct kunit_resource *r;
-
-		r = kunit_find_named_resource(current->kunit_test, "gomalloc_errors");
-		if (r) {
-			(*(int *)r->data)++;
-			kunit_put_resource(r);
-		}
-	}
-#endif
+	gm_report_error(&gm_dbg_errors);
 }
 
 static void gm_dbg_track(const char *what, struct gm_track *t)
@@ -509,6 +496,7 @@ void gm_debug_drain(void)
 			gm_mcentral_uncache_span(s);
 	}
 }
+GM_EXPORT_INTERNAL(gm_debug_drain);
 
 /* Parameter writes may still come: they find !ready and drain nothing. */
 void gm_debug_exit(void)

@@ -56,15 +56,25 @@ GM_EXPORT_INTERNAL(gm_span_reset_cache);
 
 /*
  * The owner gives the span up: the objects on its LIFO list (allocated in
- * alloc_bits, marked in cached_bits) become free slots.
+ * alloc_bits, marked in cached_bits) become free slots. Under init_on_free
+ * their link goes too: the window hands them out as they are.
  */
 void gm_span_uncache_objects(struct gm_mspan *s)
 {
+	bool zero = want_init_on_free();
+	unsigned long c;
 	unsigned int w;
 
 	for (w = 0; w < BITS_TO_LONGS(s->nelems); w++) {
-		s->alloc_bits[w] &= ~s->cached_bits[w];
+		c = s->cached_bits[w];
+		s->alloc_bits[w] &= ~c;
 		s->cached_bits[w] = 0;
+		while (zero && c) {
+			unsigned int idx = w * BITS_PER_LONG + __ffs(c);
+
+			*(unsigned long *)(s->base + (unsigned long)idx * s->elemsize) = 0;
+			c &= c - 1;
+		}
 	}
 }
 GM_EXPORT_INTERNAL(gm_span_uncache_objects);

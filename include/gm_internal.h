@@ -19,6 +19,7 @@ struct gm_errors {
 	atomic_long_t bad_flags;	/* __GFP_DMA, __GFP_DMA32: refused */
 	atomic_long_t nmi_frees;	/* frees from NMI, deferred (not errors) */
 	atomic_long_t nmi_frees_lost;	/* from NMI with no slot left: leaked */
+	atomic_long_t freelist_corrupted; /* LIFO links overwritten (mcache.h) */
 };
 
 extern struct gm_errors gm_errors;
@@ -84,6 +85,7 @@ static inline void gm_buddy_free(struct page *page, unsigned int order)
 	__free_pages(page, order);
 }
 
+void gm_report_error(atomic_long_t *counter);
 void gm_report_free(const void *p, const char *why, bool dbl, unsigned long ip);
 
 /*

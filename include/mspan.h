@@ -9,6 +9,9 @@
 #include <linux/rbtree.h>
 #include <linux/string.h>
 #include <linux/types.h>
+#ifdef CONFIG_X86_64
+#include <asm/asm.h>
+#endif
 #include "sizeclasses.h"
 
 /* Span classes: the size classes, then one class of 16-byte tiny blocks. */
@@ -124,6 +127,49 @@ static __always_inline void gm_bit_set(unsigned long *map, unsigned int i)
 static __always_inline void gm_bit_clear(unsigned long *map, unsigned int i)
 {
 	map[i / BITS_PER_LONG] &= ~(1UL << (i % BITS_PER_LONG));
+}
+
+/*
+ * Bit @nr % BITS_PER_LONG of a word held in a register: test and clear
+ * (true if it was set), test, set. On x86 the register forms of btr and bts are
+ * single fast instructions (only their memory forms are slow).
+ */
+static __always_inline bool gm_word_test_clear(unsigned long *w, unsigned long nr)
+{
+#ifdef CONFIG_X86_64
+	bool old;
+
+	asm("btr %[nr], %[w]" CC_SET(c)
+	    : [w] "+r" (*w), CC_OUT(c) (old) : [nr] "r" (nr));
+	return old;
+#else
+	unsigned long m = 1UL << (nr % BITS_PER_LONG);
+	bool old = *w & m;
+
+	*w &= ~m;
+	return old;
+#endif
+}
+
+static __always_inline bool gm_word_test(unsigned long w, unsigned long nr)
+{
+#ifdef CONFIG_X86_64
+	bool set;
+
+	asm("bt %[nr], %[w]" CC_SET(c) : CC_OUT(c) (set) : [w] "r" (w), [nr] "r" (nr));
+	return set;
+#else
+	return (w >> (nr % BITS_PER_LONG)) & 1;
+#endif
+}
+
+static __always_inline void gm_word_set(unsigned long *w, unsigned long nr)
+{
+#ifdef CONFIG_X86_64
+	asm("bts %[nr], %[w]" : [w] "+r" (*w) : [nr] "r" (nr) : "cc");
+#else
+	*w |= 1UL << (nr % BITS_PER_LONG);
+#endif
 }
 
 static __always_inline unsigned int gm_span_objindex(const struct gm_mspan *s,

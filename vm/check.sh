@@ -119,15 +119,16 @@ gm_log "guest 2: Debian stock $kver, kselftests (-smp 4)"
 "$GM_TOP/vm/boot.sh" -k "$(gm_stock_vmlinuz "$kver")" -p "$s" -o "$out/stock" \
 	-t "${GOMALLOC_STOCK_TIMEOUT:-300}" -s 4 -m 2048 || true
 
-gm_log "guest 3: Debian stock $kver12, kselftests (-smp 4, init_on_free=1)"
+# init_on_alloc=0: what a freed object leaves behind reaches the next user.
+gm_log "guest 3: Debian stock $kver12, kselftests (-smp 4, init_on_free=1 init_on_alloc=0)"
 "$GM_TOP/vm/boot.sh" -k "$(gm_stock_vmlinuz "$kver12")" -p "$s12" -o "$out/stock612" \
-	-t "${GOMALLOC_STOCK_TIMEOUT:-300}" -s 4 -m 2048 -a init_on_free=1 || true
+	-t "${GOMALLOC_STOCK_TIMEOUT:-300}" -s 4 -m 2048 -a "init_on_free=1 init_on_alloc=0" || true
 
 # The boot options must show in each kernel's "mem auto-init:" line.
 rc=0
 python3 "$GM_TOP/vm/summarize.py" --expect-kunit debug \
 	--expect-kunit-suites gomalloc_sizeclasses,gomalloc_heap,gomalloc_objects,gomalloc_debug,gomalloc_races \
-	--expect-console "debug=heap alloc:on" --expect-console "stock-6.12=heap free:on" \
+	--expect-console "debug=heap alloc:on" --expect-console "stock-6.12=heap alloc:off, heap free:on" \
 	host="$out/host" debug="$out/debug" stock-6.1="$out/stock" stock-6.12="$out/stock612" ||
 	rc=$?
 # 0 or 1: it printed the summary line; anything else is a crash.

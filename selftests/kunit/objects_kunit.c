@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite for the object level: mspan's allocCache and sweep, mcentral's
- * lists, the mcache's refill and LIFO reuse, tiny blocks, bad frees, stats.
+ * lists, the mcache's refill and LIFO reuse and its hardening against
+ * overwritten links, init_on_free, tiny blocks, bad frees, stats.
  */
 #include <linux/delay.h>
 #include <linux/mm.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <kunit/resource.h>
 #include <gomalloc.h>
 #include "gm_internal.h"
 #include "gm_kunit.h"
@@ -302,6 +305,221 @@ static void gm_test_mcache_remote_then_drain(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&gm_span_of(p)->npending), 1);
 	gm_mcache_drain_all();
 	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(p), (size_t)0);
+}
+
+/*
+ * ---- the hardened LIFO list: a use-after-free write over a freed object's
+ * link (its first word) ----
+ *
+ * a, b, c, d: four live 64-byte objects, slots 0-3 of a fresh span. b then
+ * a are freed (the list: a, b), a's link is overwritten with @link, a is
+ * popped. The next allocation must not be @bad (never dereferenced here),
+ * the overwrite must be reported once, b is lost (stays allocated), and
+ * allocation goes on. Reports are seen through the KUnit resource the
+ * reporter looks up.
+ */
+static int gm_fl_reports;
+static struct kunit_resource gm_fl_res;
+
+struct gm_fl_objs {
+	char *a, *b, *c, *d;
+};
+
+static void gm_fl_setup(struct kunit *test, struct gm_fl_objs *o)
+{
+	gm_fl_reports = 0;
+	KUNIT_ASSERT_EQ(test, kunit_add_named_resource(test, NULL, NULL, &gm_fl_res,
+						       "gomalloc_errors", &gm_fl_reports), 0);
+	gm_mcache_drain_all();	/* a fresh window: the four are slots 0-3 */
+	migrate_disable();
+	o->a = gomalloc(64, GFP_KERNEL);
+	o->b = gomalloc(64, GFP_KERNEL);
+	o->c = gomalloc(64, GFP_KERNEL);
+	o->d = gomalloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o->a);
+	KUNIT_ASSERT_EQ(test, gm_span_of(o->a)->base, (unsigned long)o->a);
+	KUNIT_ASSERT_PTR_EQ(test, o->d, o->a + 3 * 64);
+	/* Zero: were a link followed into c or d, the list would end there. */
+	memset(o->c, 0, 64);
+	memset(o->d, 0, 64);
+	gofree(o->b);
+	gofree(o->a);
+}
+
+static void gm_fl_check(struct kunit *test, struct gm_fl_objs *o,
+			unsigned long link, const void *bad)
+{
+	char *p, *q, *r;
+
+	*(unsigned long *)o->a = link;	/* the write after free */
+	p = gomalloc(64, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, p, o->a);
+	q = gomalloc(64, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_NE_MSG(test, q, (char *)bad, "the overwritten link was followed");
+	KUNIT_EXPECT_PTR_NE(test, q, o->b);
+	KUNIT_EXPECT_EQ(test, gm_fl_reports, 1);
+	/* b was on the dropped list: lost, still allocated. */
+	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(o->b), (size_t)64);
+	r = gomalloc(64, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, r);
+	KUNIT_EXPECT_PTR_NE(test, r, q);
+	KUNIT_EXPECT_PTR_NE(test, r, (char *)bad);
+	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(r), (size_t)64);
+	if (q != bad)
+		KUNIT_EXPECT_EQ(test, gomalloc_usable_size(q), (size_t)64);
+	migrate_enable();
+	/* A lost object can only leak; the test knows it is free and frees it. */
+	if (gomalloc_usable_size(o->b))
+		gofree(o->b);
+	gofree(p);
+	if (q != bad)
+		gofree(q);
+	gofree(r);
+	gofree(o->c);
+	gofree(o->d);
+}
+
+/* (a) A foreign kernel address: a buffer of ours, zeroed. */
+static void gm_test_fl_foreign(struct kunit *test)
+{
+	void *buf = kunit_kzalloc(test, 64, GFP_KERNEL);
+	struct gm_fl_objs o;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	gm_fl_setup(test, &o);
+	gm_fl_check(test, &o, (unsigned long)buf, buf);
+}
+
+/* (b) Inside the span, off an object boundary: inside live object c. */
+static void gm_test_fl_interior(struct kunit *test)
+{
+	struct gm_fl_objs o;
+
+	gm_fl_setup(test, &o);
+	gm_fl_check(test, &o, (unsigned long)o.c + 8, o.c + 8);
+}
+
+/* (c) A slot of the span not on the list: live object d. */
+static void gm_test_fl_live_slot(struct kunit *test)
+{
+	struct gm_fl_objs o;
+
+	gm_fl_setup(test, &o);
+	gm_fl_check(test, &o, (unsigned long)o.d, o.d);
+}
+
+/*
+ * An attacker who knows the secret can only name indexes: of a live object,
+ * of a slot past the span's objects, out of range, or of the popped object
+ * itself (a loop). None is handed out; each is reported and counted.
+ */
+static void gm_test_fl_encoded(struct kunit *test)
+{
+	long before = atomic_long_read(&gm_errors.freelist_corrupted);
+	unsigned int nelems = gm_class_to_nobjs[GM_C64];
+	struct gm_fl_objs o;
+	unsigned long idx[] = { 3, nelems, GM_MAX_OBJS_PER_SPAN - 1,
+				GM_MAX_OBJS_PER_SPAN, 0 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(idx); i++) {
+		gm_fl_setup(test, &o);
+		kunit_info(test, "link decodes to index %lu\n", idx[i]);
+		gm_fl_check(test, &o, gm_fl_link(o.a, idx[i]),
+			    idx[i] < GM_MAX_OBJS_PER_SPAN ? o.a + idx[i] * 64 : NULL);
+		kunit_remove_resource(test, &gm_fl_res);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.freelist_corrupted),
+			before + (long)ARRAY_SIZE(idx));
+}
+
+/*
+ * ---- init_on_free: nothing of a freed object survives in memory that is
+ * handed out again unzeroed (init_on_alloc=0): not the LIFO link, not debug
+ * mode's poison and records ----
+ */
+
+/* Bytes of [p, p + n) that are not zero. */
+static unsigned long gm_nonzero(const void *p, size_t n)
+{
+	unsigned long bad = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		bad += ((const u8 *)p)[i] != 0;
+	return bad;
+}
+
+struct gm_span_mem {
+	unsigned long base;
+	size_t bytes;
+};
+
+static void gm_span_mem(struct kunit *test, const void *obj, struct gm_span_mem *m)
+{
+	struct gm_mspan *s = gm_span_of(obj);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	m->base = s->base;
+	m->bytes = (size_t)s->npages << PAGE_SHIFT;
+}
+
+static void gm_test_init_on_free(struct kunit *test)
+{
+	char *objs[16], *keep, *tiny[48];
+	struct gm_span_mem small, tspan, dspan;
+	unsigned int i;
+
+	if (!want_init_on_free())
+		kunit_skip(test, "needs a kernel booted with init_on_free=1");
+	migrate_disable();
+	/* Objects freed to the LIFO list, the span given up while one lives. */
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = gomalloc(64, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		memset(objs[i], 0xa5, 64);
+	}
+	keep = gomalloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, keep);
+	gm_span_mem(test, objs[0], &small);
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		gofree(objs[i]);
+	gm_mcache_drain_all();
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		KUNIT_EXPECT_EQ_MSG(test, gm_nonzero(objs[i], 64), 0UL,
+				    "object %u of a span given up (window slot now)", i);
+	gofree(keep);
+	/* Tiny objects, their blocks freed through the LIFO list. */
+	for (i = 0; i < ARRAY_SIZE(tiny); i++) {
+		tiny[i] = gomalloc_tiny(5, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, tiny[i]);
+		memset(tiny[i], 0xa5, 5);
+	}
+	gm_span_mem(test, tiny[0], &tspan);
+	for (i = 0; i < ARRAY_SIZE(tiny); i++)
+		gofree(tiny[i]);
+	migrate_enable();
+	/* Debug objects: poison, red zones and records in the span. */
+	gm_debug_set(GM_DEBUG_ALL);
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = gomalloc(100, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		memset(objs[i], 0xa5, 100);
+	}
+	gm_span_mem(test, objs[0], &dspan);
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		gofree(objs[i]);
+	gm_debug_set(0);
+	/* Every span back to the heap (kept there: nothing releases arenas). */
+	gm_mcache_drain_all();
+	gm_debug_drain();
+	gm_mcentral_sweep_all();
+	KUNIT_EXPECT_EQ_MSG(test, gm_nonzero((void *)small.base, small.bytes), 0UL,
+			    "bytes left in a small span's pages back in the heap");
+	KUNIT_EXPECT_EQ_MSG(test, gm_nonzero((void *)tspan.base, tspan.bytes), 0UL,
+			    "bytes left in a tiny span's pages back in the heap");
+	KUNIT_EXPECT_EQ_MSG(test, gm_nonzero((void *)dspan.base, dspan.bytes), 0UL,
+			    "bytes left in a debug span's pages back in the heap");
 }
 
 /* ---- tiny ---- */
@@ -634,6 +852,11 @@ static struct kunit_case gm_object_cases[] = {
 	KUNIT_CASE(gm_test_mcache_refill),
 	KUNIT_CASE(gm_test_mcache_bounded),
 	KUNIT_CASE(gm_test_mcache_remote_then_drain),
+	KUNIT_CASE(gm_test_fl_live_slot),
+	KUNIT_CASE(gm_test_fl_interior),
+	KUNIT_CASE(gm_test_fl_foreign),
+	KUNIT_CASE(gm_test_fl_encoded),
+	KUNIT_CASE(gm_test_init_on_free),
 	KUNIT_CASE(gm_test_tiny_blocks),
 	KUNIT_CASE(gm_test_bad_frees),
 	KUNIT_CASE(gm_test_stats_exact),

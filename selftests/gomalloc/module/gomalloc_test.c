@@ -21,7 +21,7 @@
 
 static char *test = "basic";
 module_param(test, charp, 0444);
-MODULE_PARM_DESC(test, "basic, large, align, largecpu, multicpu, stress, irq, badinput, faults, leak, hold, classes, nowait, init, warn or redzone");
+MODULE_PARM_DESC(test, "basic, large, align, largecpu, multicpu, stress, irq, badinput, faults, leak, hold, classes, nowait, init, initfree, initreuse, warn, redzone or nofail");
 static unsigned int seconds = 3;
 module_param(seconds, uint, 0444);
 MODULE_PARM_DESC(seconds, "How long the multicpu, irq and faults tests run");
@@ -41,7 +41,7 @@ MODULE_PARM_DESC(failures_seen, "NULL returns the faults test counted (output)")
 static unsigned long gt_psizes[GT_MAX_SIZES];
 static unsigned int gt_nsizes;
 module_param_array_named(sizes, gt_psizes, ulong, &gt_nsizes, 0444);
-MODULE_PARM_DESC(sizes, "hold, classes, nowait: object sizes (classes: the class sizes)");
+MODULE_PARM_DESC(sizes, "hold, classes, nowait, initfree, initreuse: object sizes (classes, initfree, initreuse: the class sizes)");
 static unsigned int gt_pcounts[GT_MAX_SIZES];
 static unsigned int gt_ncounts;
 module_param_array_named(counts, gt_pcounts, uint, &gt_ncounts, 0444);
@@ -1222,6 +1222,80 @@ static void gt_init(void)
 }
 
 /*
+ * ---- initfree, initreuse: under init_on_free with init_on_alloc off, memory
+ * handed out again is all zero whatever freed it. initfree frees objects of
+ * every class (sizes=), tiny and large ones, on one CPU, so that the LIFO
+ * list takes them (the script runs it in debug mode too); the script then
+ * drains every cache; initreuse allocates more than that of every kind
+ * again and checks every byte: no LIFO link, no debug poison or record in
+ * spans of the same class, of another class, or of large objects. ----
+ */
+#define GT_IR_BYTES	(128 << 10)	/* per class, initfree */
+#define GT_IR_MAX	64		/* objects per class, initfree */
+static const size_t gt_ir_large[] = { 32769, 40000, 65536, 100000, 300000, 1 << 20 };
+static unsigned int gt_ir_bad;
+
+static unsigned int gt_ir_count(size_t size)
+{
+	return clamp_t(size_t, GT_IR_BYTES / size, 2, GT_IR_MAX);
+}
+
+/* Allocate @n objects of @size (tiny: gomalloc_tiny), fill or check, free. */
+static void gt_ir_round(size_t size, unsigned int n, bool check, const char *what)
+{
+	void **objs = kcalloc(n, sizeof(void *), GFP_KERNEL);
+	unsigned int i;
+	u8 *bad;
+
+	GT_CHECK(objs, "kcalloc(%u) failed", n);
+	if (!objs)
+		return;
+	migrate_disable();	/* frees by the owner: onto its LIFO list */
+	for (i = 0; i < n; i++) {
+		objs[i] = size <= GOMALLOC_TINY_MAX ? gomalloc_tiny(size, GFP_KERNEL) :
+						      gomalloc(size, GFP_KERNEL);
+		GT_CHECK(objs[i], "%s: allocation of %zu bytes failed", what, size);
+		if (!objs[i])
+			continue;
+		if (check) {
+			bad = memchr_inv(objs[i], 0, size);
+			gt_ir_bad += !!bad;
+			GT_CHECK(!bad, "%s object of %zu B at %p reused unzeroed: byte %td is %#x",
+				 what, size, objs[i], bad - (u8 *)objs[i], *bad);
+		}
+		memset(objs[i], 0xa5, size);
+	}
+	for (i = n; i-- > 0;)
+		gofree(objs[i]);
+	migrate_enable();
+	kfree(objs);
+}
+
+static void gt_initfree_reuse(bool check)
+{
+	unsigned int i, mult = check ? 3 : 1, classes = 0;
+	size_t sz;
+
+	for (i = 0; i < gt_nsizes; i++) {
+		if (!gt_psizes[i] || gt_psizes[i] > 32768)
+			continue;
+		gt_ir_round(gt_psizes[i], mult * gt_ir_count(gt_psizes[i]), check, "class");
+		classes++;
+	}
+	GT_CHECK(classes, "no class sizes given (sizes=)");
+	for (sz = 1; sz <= GOMALLOC_TINY_MAX; sz++)
+		gt_ir_round(sz, mult * 16, check, "tiny");
+	for (i = 0; i < ARRAY_SIZE(gt_ir_large); i++)
+		gt_ir_round(gt_ir_large[i], mult * 4, check, "large");
+	if (check)
+		pr_info("gomalloc_test: initreuse: %u class(es), tiny and large objects: %u not zeroed\n",
+			classes, gt_ir_bad);
+	else
+		pr_info("gomalloc_test: initfree: %u class(es), tiny and large objects freed\n",
+			classes);
+}
+
+/*
  * ---- redzone: one byte written past a live 50-byte object, for debug
  * mode's validation to find (gomalloc's objects are not KASAN-tracked) ----
  */
@@ -1320,6 +1394,10 @@ static int __init gomalloc_test_init(void)
 		gt_nowait();
 	else if (!strcmp(test, "init"))
 		gt_init();
+	else if (!strcmp(test, "initfree"))
+		gt_initfree_reuse(false);
+	else if (!strcmp(test, "initreuse"))
+		gt_initfree_reuse(true);
 	else if (!strcmp(test, "warn"))
 		gt_warn();
 	else if (!strcmp(test, "redzone"))

@@ -459,7 +459,8 @@ static bool gm_tiny_current_empty(struct gm_mcache *c)
 
 /*
  * Pages a drain of every online CPU would hand back for certain: current
- * spans with no live object and parked large spans. Read racily (a span
+ * spans with no live object (once their pending remote frees are swept)
+ * and parked large spans. Read racily (a span
  * read here may be given up meanwhile; its descriptor stays readable).
  */
 unsigned long gm_mcache_freeable_pages(void)
@@ -476,12 +477,12 @@ unsigned long gm_mcache_freeable_pages(void)
 			n += READ_ONCE(c->large_cached_pages);
 			for (spc = 1; spc < GM_NUM_SPAN_CLASSES; spc++) {
 				struct gm_mspan *s = READ_ONCE(c->cls[spc].span);
-				unsigned int live = READ_ONCE(s->alloc_count);
+				int live = READ_ONCE(s->alloc_count) - gm_span_pending(s);
 
 				/* The current tiny block counts while it is empty. */
 				if (spc == GM_TINY_SPC && live == 1 && gm_tiny_current_empty(c))
 					live = 0;
-				if (s != &gm_empty_span && !live)
+				if (s != &gm_empty_span && live <= 0)
 					n += READ_ONCE(s->npages);
 			}
 		}

@@ -103,10 +103,13 @@ if [ -d $g ]; then
 	[ -n "$msgs" ] || gm_fail "no gomalloc warning for a failed allocation without __GFP_NOWARN"
 	echo "ok: $seen failed allocation(s) without __GFP_NOWARN:$(echo "$msgs" | head -n 1 | sed 's/^\[[ 0-9.]*\]//')"
 
-	# __GFP_NOFAIL from an empty heap while both injection points fail
-	# all they may (fail_page_alloc: every order >= 2): never NULL, and no
-	# costly-order __GFP_NOFAIL request reaches the page allocator.
+	# __GFP_NOFAIL from an empty heap while gomalloc/fail_alloc fails
+	# everything it may and fail_page_alloc every costly order (>= 4): never
+	# NULL, and no __GFP_NOFAIL request above order 1 reaches the page
+	# allocator (it warns). Orders 2 and 3 are left to succeed: gomalloc
+	# asks for them without __GFP_NOFAIL and retries until they do.
 	gm_drop
+	echo 4 >$f/min-order
 	echo 1 >$g/interval
 	echo -1 >$g/times
 	echo Y >$g/task-filter
@@ -121,6 +124,7 @@ if [ -d $g ]; then
 	echo 0 >$f/probability
 	injected=$((100000 - $(cat $f/times)))
 	echo -1 >$f/times
+	echo 2 >$f/min-order
 	[ $rc = 0 ] || { dmesg | grep gomalloc_test | tail -n 3; gm_fail "a __GFP_NOFAIL allocation returned NULL"; }
 	echo "nofail: $(dmesg | grep -o 'nofail: .*' | head -n 1); $injected page allocation(s) failed"
 	rmmod gomalloc_test

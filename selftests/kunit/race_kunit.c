@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite for races between CPUs: threads bound to CPUs of their own, with
- * gomalloc's race windows (gm_race_hook) widened by random delays.
+ * gomalloc's race windows (gm_race_hook) held open until the other side has run.
  */
 #include <linux/cpu.h>
 #include <linux/delay.h>
@@ -17,73 +17,18 @@
 #include "mheap.h"
 #include "mpagecache.h"
 
-/* Widened windows: which points, how often (1 in N), how long (up to us). */
-static unsigned long gm_race_points;
-static unsigned int gm_race_one_in, gm_race_max_us;
+/* How many race windows a test widened. */
 static atomic_t gm_race_delays;
 
-/*
- * A tiny free of a block's first sub-object, with others in the block: wait
- * (up to half a second) until the block has been emptied by the other frees and
- * handed out again, its first new sub-object claimed. The free then decides
- * what to do about a block that is no longer the one it freed into.
- */
-static unsigned long gm_race_until;	/* no waits after this (jiffies) */
-static atomic_t gm_race_waiting;
-
-static bool gm_race_tiny_reused(const struct gm_tiny_block *m)
-{
-	unsigned long end = jiffies + HZ / 2;
-	u16 first = READ_ONCE(m->alloc_mask);
-
-	/*
-	 * Only while another sub-object of the block is live (its free will
-	 * empty the block); one waiter at a time, none once the producer is
-	 * done.
-	 */
-	if (!(first & 1) || first == 1 || (atomic_read(&m->free_mask) & first) != 1 ||
-	    !time_before(jiffies, READ_ONCE(gm_race_until)) ||
-	    atomic_cmpxchg(&gm_race_waiting, 0, 1))
-		return false;
-	atomic_inc(&gm_race_delays);
-	while (READ_ONCE(m->alloc_mask) != 1 && time_before(jiffies, end))
-		usleep_range(200, 400);
-	atomic_set(&gm_race_waiting, 0);
-	return true;
-}
-
-static void gm_race_delay(enum gm_race_point point, const void *arg)
-{
-	unsigned int us;
-
-	if (!(READ_ONCE(gm_race_points) & BIT(point)))
-		return;
-	if (point == GM_RACE_TINY_FREE && arg) {
-		if (!(get_random_u32() % gm_race_one_in))
-			gm_race_tiny_reused(arg);
-		return;
-	}
-	if (get_random_u32() % gm_race_one_in)
-		return;
-	atomic_inc(&gm_race_delays);
-	us = 1 + get_random_u32() % gm_race_max_us;
-	udelay(us);
-}
-
-static void gm_race_hook_on(unsigned long points, unsigned int one_in,
-			    unsigned int max_us)
+static void gm_race_hook_on(void (*hook)(enum gm_race_point point, const void *arg))
 {
 	atomic_set(&gm_race_delays, 0);
-	gm_race_one_in = one_in;
-	gm_race_max_us = max_us;
-	WRITE_ONCE(gm_race_points, points);
-	WRITE_ONCE(gm_race_hook, gm_race_delay);
+	WRITE_ONCE(gm_race_hook, hook);
 }
 
 static void gm_race_hook_off(void)
 {
 	WRITE_ONCE(gm_race_hook, NULL);
-	WRITE_ONCE(gm_race_points, 0);
 }
 
 /* ---- tiny blocks: two CPUs free the halves of blocks a third allocates ---- */
@@ -109,6 +54,36 @@ struct gm_tr {
 	unsigned long deadline;
 	unsigned int produced;
 };
+
+/*
+ * One tiny free in four of a block's first sub-object, while another
+ * sub-object of the block is live (its free will empty the block): wait (up
+ * to half a second) until the block has been handed out again and its first
+ * new sub-object claimed. The free then decides what to do about a block
+ * that is no longer the one it freed into. One waiter at a time, none once
+ * the producer is done.
+ */
+static unsigned long gm_race_until;	/* no waits after this (jiffies) */
+static atomic_t gm_race_waiting;
+
+static void gm_tr_wait_reuse(enum gm_race_point point, const void *arg)
+{
+	const struct gm_tiny_block *m = arg;
+	unsigned long end = jiffies + HZ / 2;
+	u16 first;
+
+	if (point != GM_RACE_TINY_FREE || get_random_u32() % 4)
+		return;
+	first = READ_ONCE(m->alloc_mask);
+	if (!(first & 1) || first == 1 || (atomic_read(&m->free_mask) & first) != 1 ||
+	    !time_before(jiffies, READ_ONCE(gm_race_until)) ||
+	    atomic_cmpxchg(&gm_race_waiting, 0, 1))
+		return;
+	atomic_inc(&gm_race_delays);
+	while (READ_ONCE(m->alloc_mask) != 1 && time_before(jiffies, end))
+		usleep_range(200, 400);
+	atomic_set(&gm_race_waiting, 0);
+}
 
 static void gm_tr_fill(u8 *p, u8 size, u8 seed)
 {
@@ -282,8 +257,7 @@ static void gm_test_race_tiny_reuse(struct kunit *test)
 	spin_lock_init(&t->ring[1].lock);
 	t->deadline = jiffies + 4 * HZ;
 	gm_race_until = t->deadline;
-	/* One free in four of a first sub-object waits for its block's reuse. */
-	gm_race_hook_on(BIT(GM_RACE_TINY_FREE), 4, 1);
+	gm_race_hook_on(gm_tr_wait_reuse);
 	for (i = 0; i < 3; i++)
 		a[i].t = t;
 	a[1].r = &t->ring[0];
@@ -316,6 +290,26 @@ struct gm_fr_arg {
 	struct completion done;
 };
 
+/*
+ * Both threads in the refill window at once: the first one in waits (up
+ * to 20 ms) for the other, then each leaves after a random delay.
+ */
+static atomic_t gm_fr_inside;
+
+static void gm_fr_meet(enum gm_race_point point, const void *arg)
+{
+	unsigned long end = jiffies + HZ / 50 + 1;
+
+	if (point != GM_RACE_FIXALLOC_REFILL)
+		return;
+	atomic_inc(&gm_race_delays);
+	atomic_inc(&gm_fr_inside);
+	while (atomic_read(&gm_fr_inside) < 2 && time_before(jiffies, end))
+		cpu_relax();
+	udelay(get_random_u32() % 500);
+	atomic_dec(&gm_fr_inside);
+}
+
 static int gm_fr_thread(void *arg)
 {
 	struct gm_fr_arg *a = arg;
@@ -340,7 +334,8 @@ static void gm_test_race_fixalloc_refill(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	/* Four objects fill a 16 KiB chunk exactly: no tail is ever lost. */
 	gm_fixalloc_init(&f, "race", PAGE_SIZE);
-	gm_race_hook_on(BIT(GM_RACE_FIXALLOC_REFILL), 1, 5000);
+	atomic_set(&gm_fr_inside, 0);
+	gm_race_hook_on(gm_fr_meet);
 	init_completion(&go);
 	for (i = 0; i < 2; i++) {
 		a[i].f = &f;
@@ -412,7 +407,7 @@ static void gm_test_race_pcache_offline(struct kunit *test)
 	init_completion(&gm_pr_go);
 	init_completion(&a.done);
 	atomic_set(&gm_pr_once, 1);
-	WRITE_ONCE(gm_race_hook, gm_pr_park);
+	gm_race_hook_on(gm_pr_park);
 	k = kthread_create(gm_pr_thread, &a, "gm_race/%u", victim);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
 	set_cpus_allowed_ptr(k, cpumask_of(victim));
@@ -427,7 +422,7 @@ static void gm_test_race_pcache_offline(struct kunit *test)
 	ret = remove_cpu(victim);
 	complete(&gm_pr_go);
 	wait_for_completion(&a.done);
-	WRITE_ONCE(gm_race_hook, NULL);
+	gm_race_hook_off();
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	KUNIT_EXPECT_NOT_NULL(test, a.obj);
 	/* The refill finished elsewhere: the dead CPU holds no block. */

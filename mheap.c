@@ -36,6 +36,7 @@ struct gm_region gm_region_none;
 GM_EXPORT_INTERNAL(gm_region_none);
 atomic_long_t gm_buddy_pages;
 GM_EXPORT_INTERNAL(gm_buddy_pages);
+atomic_long_t gm_buddy_failures;
 
 unsigned long gm_retain_pages = GM_ARENA_PAGES;
 module_param_named(retain_pages, gm_retain_pages, ulong, 0644);

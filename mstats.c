@@ -139,6 +139,7 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "index_pages: %lu\n", h.meta_pages);
 	seq_printf(m, "pages_unindexed: %lu\n", h.unindexed_pages);
 	seq_printf(m, "buddy_pages: %ld\n", atomic_long_read(&gm_buddy_pages));
+	seq_printf(m, "buddy_failures: %ld\n", atomic_long_read(&gm_buddy_failures));
 	seq_printf(m, "objects_inuse: %ld\n", objects);
 	seq_printf(m, "bytes_inuse: %ld\n", bytes);
 	seq_printf(m, "tiny_objects_inuse: %lu\n", tiny[0] - tiny[1]);

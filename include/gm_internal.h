@@ -35,6 +35,8 @@ extern struct gm_errors gm_errors;
  * would land on whichever memory cgroup grew the heap. See "Not done".
  */
 extern atomic_long_t gm_buddy_pages;
+/* Page allocations that failed (fallbacks absorb some of them). */
+extern atomic_long_t gm_buddy_failures;
 
 /*
  * The flags gomalloc takes pages with (arenas, fixalloc chunks, index
@@ -76,6 +78,8 @@ static inline struct page *gm_buddy_alloc(gfp_t gfp, unsigned int order)
 
 	if (page)
 		atomic_long_add(1L << order, &gm_buddy_pages);
+	else
+		atomic_long_inc(&gm_buddy_failures);
 	return page;
 }
 

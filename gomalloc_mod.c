@@ -169,7 +169,7 @@
  *	mcentral lock is never held while the heap is called.
  *	No lock is held across alloc_pages() with a gfp that may sleep.
  *	mcaches take no lock; draining another CPU's caches is done on that
- *	CPU by a work item, or after the CPU is dead.
+ *	CPU by a work item, after the CPU is dead, or at unload.
  *
  * Not done
  *
@@ -184,11 +184,10 @@
  *	exported to modules; no KASAN or kmemleak integration for our
  *	objects; no global sweep cycles (Go's sweepgen advances every GC;
  *	ours stays put and only names span states); spans are not returned
- *	to the heap from a CPU's cache until it is given back; the pageCache
- *	block is a contiguous 64-page run, not 64-page aligned. Memory above
+ *	to the heap from a CPU's cache until it is given back. Memory above
  *	the first 64 TiB of the direct map is not used: the first 8 blocks
- *	found there are held back (pages_unindexed) until free arenas are
- *	next released, so growth goes on with other memory.
+ *	found there are held back (pages_unindexed) until memory pressure or
+ *	unload, so growth goes on with other memory.
  */
 #include <linux/irq_work.h>
 #include <linux/module.h>
@@ -263,6 +262,8 @@ static noinline void *gm_alloc_refused(size_t size, gfp_t gfp)
 
 static noinline void *gm_alloc_failed(size_t size, gfp_t gfp)
 {
+	if (in_nmi())
+		return NULL;	/* not a failure: NMI is refused, silently */
 	atomic_long_inc(&gm_errors.alloc_failures);
 	if (!(gfp & __GFP_NOWARN))
 		pr_warn_ratelimited("gomalloc: allocation of %zu bytes failed (gfp %pGg)\n",

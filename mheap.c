@@ -83,8 +83,8 @@ void gm_heap_debugfs(struct dentry *dir)
  * The index covers the first 64 TiB of the direct map (tests lower it). A
  * block above it (5-level paging, huge machines) cannot be used; the first
  * GM_UNINDEXED_MAX such blocks are held back, so that the page allocator
- * hands out other memory instead of the same block again, until the next
- * release of free arenas.
+ * hands out other memory instead of the same block again, until memory
+ * pressure or unload (gm_heap_release_unindexed).
  */
 unsigned long gm_index_limit = 1UL << (GM_INDEX_BITS + GM_REGION_SHIFT);
 GM_EXPORT_INTERNAL(gm_index_limit);
@@ -647,9 +647,7 @@ unsigned long gm_heap_releasable(unsigned long keep_pages)
 unsigned long gm_heap_release(unsigned long keep_pages)
 {
 	unsigned long flags, released = 0, kept = 0;
-	struct page *page, *next;
 	struct gm_arena *a, *n;
-	LIST_HEAD(unindexed);
 	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&gm_heap.lock, flags);
@@ -672,17 +670,10 @@ unsigned long gm_heap_release(unsigned long keep_pages)
 		gm_heap.arenas_released++;
 		released += a->npages;
 	}
-	list_splice_init(&gm_heap.unindexed, &unindexed);
-	gm_heap.nunindexed = 0;
-	gm_heap.unindexed_pages = 0;
 	spin_unlock_irqrestore(&gm_heap.lock, flags);
 	list_for_each_entry_safe(a, n, &gone, list) {
 		gm_buddy_free(a->page, a->order);
 		gm_fixalloc_free(&gm_heap.arenaalloc, a);
-	}
-	list_for_each_entry_safe(page, next, &unindexed, lru) {
-		list_del(&page->lru);
-		gm_buddy_free(page, page_private(page));
 	}
 	return released;
 }
@@ -731,6 +722,30 @@ void gm_large_free(struct gm_mspan *s, unsigned long ip)
 GM_EXPORT_INTERNAL(gm_large_free);
 
 /*
+ * Give back the blocks held back above the index (memory pressure, unload;
+ * not the scavenger, or they would cycle every period). Returns pages.
+ */
+unsigned long gm_heap_release_unindexed(void)
+{
+	unsigned long flags, pages;
+	struct page *page, *next;
+	LIST_HEAD(held);
+
+	spin_lock_irqsave(&gm_heap.lock, flags);
+	list_splice_init(&gm_heap.unindexed, &held);
+	pages = gm_heap.unindexed_pages;
+	gm_heap.nunindexed = 0;
+	gm_heap.unindexed_pages = 0;
+	spin_unlock_irqrestore(&gm_heap.lock, flags);
+	list_for_each_entry_safe(page, next, &held, lru) {
+		list_del(&page->lru);
+		gm_buddy_free(page, page_private(page));
+	}
+	return pages;
+}
+GM_EXPORT_INTERNAL(gm_heap_release_unindexed);
+
+/*
  * Unload: every wholly free arena goes back; arenas that still hold live
  * objects are left allocated (never given back under a user's object).
  */
@@ -739,6 +754,7 @@ void gm_heap_exit(void)
 	unsigned long i, j, left;
 
 	gm_heap_release(0);
+	gm_heap_release_unindexed();
 	left = gm_heap.pages_held;
 	if (left)
 		pr_err("gomalloc: %lu page(s) in %lu arena(s) still hold live objects; leaking them\n",

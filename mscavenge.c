@@ -88,8 +88,8 @@ static void gm_scavenge_fn(struct work_struct *w)
 }
 
 /*
- * What a scan can give back, in pages: wholly free arenas beyond the
- * retained amount; the pageCaches' free pages, the classes' reserves of
+ * What a scan can give back, in pages, at most what the heap holds beyond
+ * retain_pages (none while within it): wholly free arenas beyond it; the pageCaches' free pages, the classes' reserves of
  * empty spans, unswept spans their pending frees empty, and the CPU caches'
  * empty spans and parked large spans (these only if their arenas then
  * become wholly free, which a scan tries). Spans
@@ -98,10 +98,15 @@ static void gm_scavenge_fn(struct work_struct *w)
  */
 unsigned long gm_shrink_count(struct shrinker *sh, struct shrink_control *sc)
 {
-	unsigned long n = gm_heap_releasable(READ_ONCE(gm_retain_pages));
+	unsigned long held = READ_ONCE(gm_heap.pages_held), n;
+	unsigned long keep = READ_ONCE(gm_retain_pages);
 
-	n += gm_pagecache_free_pages() + gm_mcentral_freeable_pages() +
-	     gm_mcache_freeable_pages();
+	/* Nothing goes back while the heap is within retain_pages. */
+	if (held <= keep)
+		return SHRINK_EMPTY;
+	n = gm_heap_releasable(keep) + gm_pagecache_free_pages() +
+	    gm_mcentral_freeable_pages() + gm_mcache_freeable_pages();
+	n = min(n, held - keep);
 	return n ? n : SHRINK_EMPTY;
 }
 GM_EXPORT_INTERNAL(gm_shrink_count);
@@ -118,9 +123,10 @@ unsigned long gm_shrink_scan(struct shrinker *sh, struct shrink_control *sc)
 		     gm_mcache_freeable_pages();
 	unsigned long n;
 
-	if (!drain)
-		gm_pagecache_flush_all();
+	/* Also when the drain is skipped (CPU hotplug in progress). */
+	gm_pagecache_flush_all();
 	n = gm_reclaim(drain);
+	n += gm_heap_release_unindexed();
 	return n ? n : SHRINK_STOP;
 }
 GM_EXPORT_INTERNAL(gm_shrink_scan);

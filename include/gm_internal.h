@@ -66,14 +66,14 @@ static inline gfp_t gm_arena_gfp(gfp_t gfp, bool opportunistic)
 
 /*
  * __GFP_NOFAIL reaches the page allocator only up to order 1, where it is
- * supported; above, the heap's own loop retries (gm_heap_alloc).
+ * supported; above, the heap's own loop retries (gm_heap_alloc), quietly.
  */
 static inline struct page *gm_buddy_alloc(gfp_t gfp, unsigned int order)
 {
 	struct page *page;
 
-	if (order > 1)
-		gfp &= ~__GFP_NOFAIL;
+	if (order > 1 && (gfp & __GFP_NOFAIL))
+		gfp = (gfp & ~__GFP_NOFAIL) | __GFP_NOWARN;
 	page = alloc_pages(gfp & ~__GFP_ACCOUNT, order);
 
 	if (page)

@@ -56,7 +56,9 @@ struct gm_mcache_class {
  * pointers. cc->freelist is the first one (or GM_FL_END); each listed object
  * holds the next, stored as next ^ gm_fl_secret ^ the object's own address
  * (the secret random per boot), so a blind write decodes to a random value
- * and a copied link is wrong elsewhere. Nothing decoded is trusted: a pop
+ * and a copied link is wrong elsewhere. (The link is not cleared on pop
+ * unless the object is zeroed: its holder can read the secret from an
+ * uninitialised object; what stops a forged link is the checks below.) Nothing decoded is trusted: a pop
  * takes an index only if it is below GM_MAX_OBJS_PER_SPAN and marked in
  * cached_bits (which it clears anyway), and the address is formed from the
  * span's base and element size. So a pop can only hand out an object that

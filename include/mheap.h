@@ -77,6 +77,7 @@ void gm_heap_free(struct gm_mspan *s);
 void gm_heap_publish(struct gm_mspan *s, enum gm_span_state state);
 unsigned long gm_heap_release(unsigned long keep_pages);
 unsigned long gm_heap_releasable(unsigned long keep_pages);
+unsigned long gm_heap_release_unindexed(void);
 struct gm_mspan *gm_heap_alloc_run_locked(unsigned int npages, struct gm_mspan *spare);
 struct gm_mspan *gm_heap_alloc_aligned_run_locked(unsigned int npages, unsigned int align,
 						  struct gm_mspan *spare,

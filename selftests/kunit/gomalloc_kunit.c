@@ -366,7 +366,7 @@ static void gm_test_pagecache_alloc_flush(struct kunit *test)
 /*
  * Memory the index cannot cover (above 64 TiB of direct map; here: all of
  * it): growth fails, at most GM_UNINDEXED_MAX blocks are held back instead
- * of taken and freed again on every request, and a release gives them back.
+ * of taken and freed again on every request, and pressure gives them back.
  */
 static void gm_test_heap_unindexed(struct kunit *test)
 {
@@ -382,7 +382,9 @@ static void gm_test_heap_unindexed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_buddy_pages) - buddy,
 			(long)gm_heap.unindexed_pages);
 	WRITE_ONCE(gm_index_limit, limit);
-	gm_heap_release(0);
+	gm_heap_release(0);	/* the scavenger's release keeps them */
+	KUNIT_EXPECT_EQ(test, gm_heap.nunindexed, (unsigned int)GM_UNINDEXED_MAX);
+	gm_heap_release_unindexed();	/* pressure or unload */
 	KUNIT_EXPECT_EQ(test, gm_heap.nunindexed, 0U);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_buddy_pages), buddy);
 	gofree(gomalloc(64, GFP_KERNEL));	/* the heap grows again */

@@ -366,12 +366,14 @@ static void gm_test_race_fixalloc_refill(struct kunit *test)
 /* ---- pageCache: a refill that sleeps while its CPU goes offline ---- */
 
 static struct completion gm_pr_parked, gm_pr_go;
+static struct task_struct *gm_pr_task;	/* only its refill parks */
 static atomic_t gm_pr_once;
 
 /* The first refill window waits until the test has offlined its CPU. */
 static void gm_pr_park(enum gm_race_point point, const void *arg)
 {
-	if (point != GM_RACE_PCACHE_REFILL || atomic_xchg(&gm_pr_once, 0) != 1)
+	if (point != GM_RACE_PCACHE_REFILL || current != READ_ONCE(gm_pr_task) ||
+	    atomic_xchg(&gm_pr_once, 0) != 1)
 		return;
 	complete(&gm_pr_parked);
 	wait_for_completion(&gm_pr_go);
@@ -410,6 +412,7 @@ static void gm_test_race_pcache_offline(struct kunit *test)
 	gm_race_hook_on(gm_pr_park);
 	k = kthread_create(gm_pr_thread, &a, "gm_race/%u", victim);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	WRITE_ONCE(gm_pr_task, k);
 	set_cpus_allowed_ptr(k, cpumask_of(victim));
 	wake_up_process(k);
 	if (!wait_for_completion_timeout(&gm_pr_parked, 30 * HZ)) {

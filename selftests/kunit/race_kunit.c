@@ -279,86 +279,63 @@ static void gm_test_race_tiny_reuse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.invalid_frees), inv);
 }
 
-/* ---- fixalloc: two CPUs refilling at once lose no chunk ---- */
+/* ---- fixalloc: two refills at once lose no chunk ---- */
 
-#define GM_FR_OBJS	64	/* per thread: 16 chunks of 4 objects */
+#define GM_FR_OBJS	64	/* 16 chunks of 4 objects */
+#define GM_FR_NESTED	16
 
-struct gm_fr_arg {
-	struct gm_fixalloc *f;
-	struct completion *go;
-	void *objs[GM_FR_OBJS];
-	struct completion done;
-};
+static void *gm_fr_nested[GM_FR_NESTED];
+static unsigned int gm_fr_nnested;
+static bool gm_fr_inside;
 
 /*
- * Both threads in the refill window at once: the first one in waits (up
- * to 20 ms) for the other, then each leaves after a random delay.
+ * The other refill, run inside this one's window (lock dropped, its chunk
+ * not yet installed): a nested allocation from the same fixalloc, which
+ * refills and installs a chunk of its own first. The interleaving two CPUs
+ * would produce, made certain.
  */
-static atomic_t gm_fr_inside;
-
-static void gm_fr_meet(enum gm_race_point point, const void *arg)
+static void gm_fr_nest(enum gm_race_point point, const void *arg)
 {
-	unsigned long end = jiffies + HZ / 50 + 1;
+	struct gm_fixalloc *f = (struct gm_fixalloc *)arg;
 
-	if (point != GM_RACE_FIXALLOC_REFILL)
+	if (point != GM_RACE_FIXALLOC_REFILL || gm_fr_inside ||
+	    gm_fr_nnested == GM_FR_NESTED)
 		return;
+	gm_fr_inside = true;
 	atomic_inc(&gm_race_delays);
-	atomic_inc(&gm_fr_inside);
-	while (atomic_read(&gm_fr_inside) < 2 && time_before(jiffies, end))
-		cpu_relax();
-	udelay(get_random_u32() % 500);
-	atomic_dec(&gm_fr_inside);
-}
-
-static int gm_fr_thread(void *arg)
-{
-	struct gm_fr_arg *a = arg;
-	unsigned int i;
-
-	wait_for_completion(a->go);	/* both threads start together */
-	for (i = 0; i < GM_FR_OBJS; i++)
-		a->objs[i] = gm_fixalloc_alloc(a->f, GFP_KERNEL);
-	kthread_complete_and_exit(&a->done, 0);
+	gm_fr_nested[gm_fr_nnested++] = gm_fixalloc_alloc(f, GFP_KERNEL);
+	gm_fr_inside = false;
 }
 
 static void gm_test_race_fixalloc_refill(struct kunit *test)
 {
-	struct completion go;
-	struct gm_fr_arg *a;
+	void *objs[GM_FR_OBJS];
 	struct gm_fixalloc f;
-	unsigned int cpus[3], i, j;
-	struct task_struct *k;
+	unsigned int i;
 
-	gm_race_cpus(test, cpus);
-	a = kunit_kcalloc(test, 2, sizeof(*a), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, a);
 	/* Four objects fill a 16 KiB chunk exactly: no tail is ever lost. */
 	gm_fixalloc_init(&f, "race", PAGE_SIZE);
-	atomic_set(&gm_fr_inside, 0);
-	gm_race_hook_on(gm_fr_meet);
-	init_completion(&go);
-	for (i = 0; i < 2; i++) {
-		a[i].f = &f;
-		a[i].go = &go;
-		init_completion(&a[i].done);
-		k = kthread_create(gm_fr_thread, &a[i], "gm_race/%u", cpus[i + 1]);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(k));
-		kthread_bind(k, cpus[i + 1]);
-		wake_up_process(k);
-	}
-	complete_all(&go);
-	for (i = 0; i < 2; i++)
-		wait_for_completion(&a[i].done);
+	gm_fr_nnested = 0;
+	gm_race_hook_on(gm_fr_nest);
+	for (i = 0; i < GM_FR_OBJS; i++)
+		objs[i] = gm_fixalloc_alloc(&f, GFP_KERNEL);
 	gm_race_hook_off();
-	kunit_info(test, "%d refill windows widened, %zu KiB of chunks\n",
+	kunit_info(test, "%d refills raced, %zu KiB of chunks\n",
 		   atomic_read(&gm_race_delays), gm_fixalloc_bytes(&f) >> 10);
-	for (i = 0; i < 2; i++)
-		for (j = 0; j < GM_FR_OBJS; j++) {
-			KUNIT_EXPECT_NOT_NULL(test, a[i].objs[j]);
-			if (a[i].objs[j])
-				gm_fixalloc_free(&f, a[i].objs[j]);
-		}
-	KUNIT_EXPECT_EQ(test, gm_fixalloc_bytes(&f), 2 * GM_FR_OBJS * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, gm_fr_nnested, (unsigned int)GM_FR_NESTED);
+	for (i = 0; i < GM_FR_OBJS; i++) {
+		KUNIT_EXPECT_NOT_NULL(test, objs[i]);
+		if (objs[i])
+			gm_fixalloc_free(&f, objs[i]);
+	}
+	for (i = 0; i < gm_fr_nnested; i++) {
+		KUNIT_EXPECT_NOT_NULL(test, gm_fr_nested[i]);
+		if (gm_fr_nested[i])
+			gm_fixalloc_free(&f, gm_fr_nested[i]);
+	}
+	/* Every chunk used up: nothing lost to a refill that came second. */
+	KUNIT_EXPECT_EQ(test, gm_fixalloc_bytes(&f),
+			(GM_FR_OBJS + GM_FR_NESTED) * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, f.inuse, 0UL);
 	gm_fixalloc_destroy(&f);
 }

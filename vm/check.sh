@@ -112,9 +112,9 @@ mkdir -p "$h"
 
 # no_hash_pointers: the crng is not ready this early under emulation, so
 # %p in a debug report would print (____ptrval____) instead of the address.
-gm_log "guest 1: debug kernel, KUnit + kselftests (-smp 4, init_on_alloc=1, no_hash_pointers)"
+gm_log "guest 1: debug kernel, KUnit + kselftests (-smp 4, init_on_alloc=1, no_hash_pointers, movablecore=512M)"
 "$GM_TOP/vm/boot.sh" -k "$dbg/arch/x86/boot/bzImage" -p "$p" -o "$out/debug" \
-	-t "${GOMALLOC_DEBUG_TIMEOUT:-600}" -s 4 -m 2048 -a "init_on_alloc=1 no_hash_pointers" || true
+	-t "${GOMALLOC_DEBUG_TIMEOUT:-600}" -s 4 -m 2048 -a "init_on_alloc=1 no_hash_pointers movablecore=512M" || true
 gm_log "guest 2: Debian stock $kver, kselftests (-smp 4)"
 "$GM_TOP/vm/boot.sh" -k "$(gm_stock_vmlinuz "$kver")" -p "$s" -o "$out/stock" \
 	-t "${GOMALLOC_STOCK_TIMEOUT:-300}" -s 4 -m 2048 || true

@@ -390,6 +390,54 @@ static void gm_test_heap_unindexed(struct kunit *test)
 	gofree(gomalloc(64, GFP_KERNEL));	/* the heap grows again */
 }
 
+/* What reaches the buddy allocator of a caller's gfp (gm_arena_gfp). */
+static void gm_test_arena_gfp(struct kunit *test)
+{
+	gfp_t g;
+
+	/* GFP_ATOMIC's 2 MiB attempt: no reserves, no reclaim, no warning. */
+	g = gm_arena_gfp(GFP_ATOMIC, true);
+	KUNIT_EXPECT_FALSE(test, g & (__GFP_HIGH | __GFP_MEMALLOC | __GFP_RECLAIM));
+	KUNIT_EXPECT_TRUE(test, (g & (__GFP_NOMEMALLOC | __GFP_NOWARN | __GFP_NORETRY)) ==
+				(__GFP_NOMEMALLOC | __GFP_NOWARN | __GFP_NORETRY));
+	/* Its fallback at the needed order keeps them. */
+	KUNIT_EXPECT_TRUE(test, gm_arena_gfp(GFP_ATOMIC, false) & __GFP_HIGH);
+	/* __GFP_NOFAIL: never on the opportunistic attempt, nor direct reclaim. */
+	g = gm_arena_gfp(GFP_KERNEL | __GFP_NOFAIL, true);
+	KUNIT_EXPECT_FALSE(test, g & (__GFP_NOFAIL | __GFP_DIRECT_RECLAIM));
+	KUNIT_EXPECT_TRUE(test, gm_arena_gfp(GFP_KERNEL | __GFP_NOFAIL, false) & __GFP_NOFAIL);
+	/* Shared pages: never movable, accounted, zeroed or from a zone. */
+	g = gm_arena_gfp(GFP_HIGHUSER_MOVABLE | __GFP_ACCOUNT | __GFP_ZERO | __GFP_DMA32, false);
+	KUNIT_EXPECT_FALSE(test, g & (__GFP_MOVABLE | __GFP_HIGHMEM | __GFP_ACCOUNT |
+				       __GFP_ZERO | __GFP_DMA32 | __GFP_DMA));
+	KUNIT_EXPECT_TRUE(test, g & __GFP_DIRECT_RECLAIM);
+}
+
+/*
+ * A __GFP_MOVABLE request grows the heap outside ZONE_MOVABLE (the debug
+ * guest boots with movablecore=, which the page allocator would otherwise
+ * fill first with such a request).
+ */
+static void gm_test_arena_not_movable(struct kunit *test)
+{
+	struct page *probe = alloc_page(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN);
+	bool movable = probe && page_zonenum(probe) == ZONE_MOVABLE;
+	void *p;
+
+	if (probe)
+		__free_page(probe);
+	if (!movable)
+		kunit_skip(test, "no ZONE_MOVABLE (boot with movablecore=)");
+	p = gomalloc(64, GFP_HIGHUSER_MOVABLE);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NE(test, page_zonenum(virt_to_page(p)), ZONE_MOVABLE);
+	gofree(p);
+	p = gomalloc(100000, GFP_KERNEL | __GFP_MOVABLE);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NE(test, page_zonenum(virt_to_page(p)), ZONE_MOVABLE);
+	gofree(p);
+}
+
 static struct kunit_case gm_heap_cases[] = {
 	KUNIT_CASE(gm_test_fixalloc_reuse),
 	KUNIT_CASE(gm_test_heap_coalesce),
@@ -401,6 +449,8 @@ static struct kunit_case gm_heap_cases[] = {
 	KUNIT_CASE(gm_test_pagecache_find_run),
 	KUNIT_CASE(gm_test_pagecache_alloc_flush),
 	KUNIT_CASE(gm_test_heap_unindexed),
+	KUNIT_CASE(gm_test_arena_gfp),
+	KUNIT_CASE(gm_test_arena_not_movable),
 	{}
 };
 

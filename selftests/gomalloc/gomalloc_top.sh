@@ -11,10 +11,12 @@ top=$here/gomalloc-top
 t=${TMPDIR:-/tmp}/gm_top.$$
 gm_on_exit 'rm -f $t'
 
-# After the drain only classes with live objects hold spans; these five
-# hold 64 KiB or more each, so they are the five biggest.
+# After the drain (retain_pages 0: the shrinker drains only a heap beyond
+# it) only classes with live objects hold spans; these five hold 64 KiB or
+# more each, so they are the five biggest.
 classes="61 54 41 30 6"
 counts="3 4 20 64 1000"
+gm_set_params retain_pages=0
 gm_drop
 gm_hold sizes=32768,16384,4096,1024,64 counts=3,4,20,64,1000 tiny_size=8 tiny_count=20
 

@@ -189,7 +189,6 @@
  *	found there are held back (pages_unindexed) until memory pressure or
  *	unload, so growth goes on with other memory.
  */
-#include <linux/irq_work.h>
 #include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -332,59 +331,7 @@ void *gomalloc_tiny(size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(gomalloc_tiny);
 
-/*
- * Frees from NMI context. No free path may run there (they take locks, or
- * a context's cache the NMI may have interrupted), so the pointer goes into
- * one of this CPU's slots, claimed with cmpxchg; an irq_work on the same CPU
- * frees it once interrupts are enabled. NMIs do not nest, and the irq_work
- * empties a slot with xchg. With every slot taken the free is lost: counted
- * (nmi_frees_lost in /proc/gomalloc) and reported, never silent.
- */
-#define GM_NMI_SLOTS	32
-
-struct gm_nmi_frees {
-	unsigned long slot[GM_NMI_SLOTS];
-	struct irq_work work;
-};
-
-static DEFINE_PER_CPU(struct gm_nmi_frees, gm_nmi_frees);
-
 static void gm_free(const void *ptr, unsigned long ip);
-
-static noinline void gm_free_nmi(const void *ptr, unsigned long ip)
-{
-	struct gm_nmi_frees *q = this_cpu_ptr(&gm_nmi_frees);
-	unsigned int i;
-
-	for (i = 0; i < GM_NMI_SLOTS; i++) {
-		if (!READ_ONCE(q->slot[i]) &&
-		    !cmpxchg(&q->slot[i], 0, (unsigned long)ptr)) {
-			atomic_long_inc(&gm_errors.nmi_frees);
-			irq_work_queue(&q->work);
-			return;
-		}
-	}
-	atomic_long_inc(&gm_errors.nmi_frees_lost);
-	pr_err_ratelimited("gomalloc: gofree(%p) from %pS in NMI: no slot left to defer it; object leaked\n",
-			   ptr, (void *)ip);
-}
-
-static void gm_nmi_drain(struct gm_nmi_frees *q)
-{
-	unsigned int i;
-
-	for (i = 0; i < GM_NMI_SLOTS; i++) {
-		unsigned long p = READ_ONCE(q->slot[i]) ? xchg(&q->slot[i], 0) : 0;
-
-		if (p)
-			gm_free((void *)p, _THIS_IP_);
-	}
-}
-
-static void gm_nmi_work(struct irq_work *w)
-{
-	gm_nmi_drain(container_of(w, struct gm_nmi_frees, work));
-}
 
 /* Frees that are not of a small object: large, tiny, debug, or not ours. */
 static noinline void gm_free_slow(struct gm_mspan *e, const void *ptr,
@@ -397,7 +344,7 @@ static noinline void gm_free_slow(struct gm_mspan *e, const void *ptr,
 	if (ZERO_OR_NULL_PTR(ptr))
 		return;
 	if (unlikely(in_nmi())) {
-		gm_free_nmi(ptr, ip);
+		gm_mcache_free_nmi(ptr, ip);
 		return;
 	}
 	s = gm_span_check(e, p);	/* e: gm_span_index(p) */
@@ -429,7 +376,7 @@ static noinline void gm_free_slow(struct gm_mspan *e, const void *ptr,
 		else if (s->base + idx * s->elemsize != p)
 			gm_report_free(ptr, "pointer inside an object", false, ip);
 		else	/* the span changed under gofree()'s first look */
-			gm_mcache_free(s, idx, (void *)p, ip);	/* not NMI */
+			gm_mcache_free(s, idx, (void *)p, ip);
 		return;
 	}
 	gm_tiny_free(s, p, ip);
@@ -457,8 +404,7 @@ static __always_inline void gm_free(const void *ptr, unsigned long ip)
 	idx = (u32)(((u64)off * s->divmul) >> 32);
 	if (unlikely((unsigned long)idx * s->elemsize != off))
 		goto slow;
-	if (unlikely(!gm_mcache_free(s, idx, (void *)p, ip)))
-		gm_free_nmi(ptr, ip);
+	gm_mcache_free(s, idx, (void *)p, ip);
 	return;
 slow:
 	gm_free_slow(s, ptr, ip);
@@ -525,25 +471,10 @@ void *gorealloc(const void *ptr, size_t new_size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(gorealloc);
 
-static void gm_nmi_init(void)
+/* A free deferred from NMI context, done from its irq_work. */
+static void gm_free_deferred(const void *ptr)
 {
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu)
-		init_irq_work(&per_cpu_ptr(&gm_nmi_frees, cpu)->work, gm_nmi_work);
-}
-
-/* Unload: frees deferred from NMI are done before the caches drain. */
-static void gm_nmi_exit(void)
-{
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct gm_nmi_frees *q = per_cpu_ptr(&gm_nmi_frees, cpu);
-
-		irq_work_sync(&q->work);
-		gm_nmi_drain(q);
-	}
+	gm_free(ptr, _THIS_IP_);
 }
 
 /* The heap below the caches: the last to go, also after a failed init. */
@@ -559,7 +490,7 @@ static void gm_teardown(void)
 {
 	long objects, bytes, tiny;
 
-	gm_nmi_exit();
+	gm_mcache_nmi_exit();
 	gm_scavenge_exit();
 	gm_stats_exit();
 	gm_stats_objects(&objects, &bytes, &tiny);
@@ -581,7 +512,7 @@ static int __init gomalloc_init(void)
 {
 	int ret;
 
-	gm_nmi_init();
+	gm_mcache_nmi_init(gm_free_deferred);
 	gm_heap_init();
 	gm_pagecache_init();
 	gm_mcentral_init();

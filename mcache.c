@@ -7,6 +7,7 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/interrupt.h>
+#include <linux/irq_work.h>
 #include <linux/random.h>
 #include <linux/workqueue.h>
 #include "gm_internal.h"
@@ -138,10 +139,10 @@ GM_EXPORT_INTERNAL(gm_mcache_refill_alloc);
 
 /*
  * Free of an object whose span this context's cache does not own, or that
- * failed the fast path's checks. Entered with preemption disabled. False in
- * NMI context (nothing done: the caller defers the free).
+ * failed the fast path's checks. Entered with preemption disabled. In NMI
+ * context the free is deferred.
  */
-bool gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
+void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 			 unsigned long ip)
 {
 	unsigned int spc = s->spanclass;
@@ -149,12 +150,13 @@ bool gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 
 	if (unlikely(in_nmi())) {
 		preempt_enable();
-		return false;
+		gm_mcache_free_nmi(p, ip);
+		return;
 	}
 	if (unlikely(idx >= s->nelems)) {	/* in the span's tail */
 		preempt_enable();
 		gm_report_free(p, "not an object gomalloc handed out", false, ip);
-		return true;
+		return;
 	}
 	/* Still preempt-disabled from the fast path: on the same cache. */
 	c = gm_this_mcache();
@@ -162,17 +164,95 @@ bool gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 		/* Ours, and the fast path found the object not allocated. */
 		preempt_enable();
 		gm_report_free(p, "object is not allocated (double free?)", true, ip);
-		return true;
+		return;
 	}
 	preempt_enable();
 	if (!gm_span_free_remote(s, idx, p, ip))
-		return true;
+		return;
 	preempt_disable();
 	gm_this_mcache()->cls[spc].nfree++;
 	preempt_enable();
-	return true;
+	return;
 }
 GM_EXPORT_INTERNAL(gm_mcache_free_slow);
+
+/*
+ * ---- frees from NMI context ----
+ *
+ * No free path may run in NMI (they take locks, or a context's cache the
+ * NMI may have interrupted), so the pointer goes into one of this CPU's
+ * slots, claimed with cmpxchg; an irq_work on the same CPU hands it to the
+ * whole free path (set at init by the top layer) once interrupts are on.
+ * NMIs do not nest, and the irq_work empties a slot with xchg. With every
+ * slot taken the free is lost: counted (nmi_frees_lost in /proc/gomalloc)
+ * and reported, never silent.
+ */
+#define GM_NMI_SLOTS	32
+
+struct gm_nmi_frees {
+	unsigned long slot[GM_NMI_SLOTS];
+	struct irq_work work;
+};
+
+static DEFINE_PER_CPU(struct gm_nmi_frees, gm_nmi_frees);
+static void (*gm_nmi_free_fn)(const void *ptr);
+
+void gm_mcache_free_nmi(const void *ptr, unsigned long ip)
+{
+	struct gm_nmi_frees *q = this_cpu_ptr(&gm_nmi_frees);
+	unsigned int i;
+
+	for (i = 0; i < GM_NMI_SLOTS; i++) {
+		if (!READ_ONCE(q->slot[i]) &&
+		    !cmpxchg(&q->slot[i], 0, (unsigned long)ptr)) {
+			atomic_long_inc(&gm_errors.nmi_frees);
+			irq_work_queue(&q->work);
+			return;
+		}
+	}
+	atomic_long_inc(&gm_errors.nmi_frees_lost);
+	pr_err_ratelimited("gomalloc: gofree(%p) from %pS in NMI: no slot left to defer it; object leaked\n",
+			   ptr, (void *)ip);
+}
+
+static void gm_nmi_drain(struct gm_nmi_frees *q)
+{
+	unsigned int i;
+
+	for (i = 0; i < GM_NMI_SLOTS; i++) {
+		unsigned long p = READ_ONCE(q->slot[i]) ? xchg(&q->slot[i], 0) : 0;
+
+		if (p)
+			gm_nmi_free_fn((void *)p);
+	}
+}
+
+static void gm_nmi_work(struct irq_work *w)
+{
+	gm_nmi_drain(container_of(w, struct gm_nmi_frees, work));
+}
+
+void gm_mcache_nmi_init(void (*free_fn)(const void *ptr))
+{
+	unsigned int cpu;
+
+	gm_nmi_free_fn = free_fn;
+	for_each_possible_cpu(cpu)
+		init_irq_work(&per_cpu_ptr(&gm_nmi_frees, cpu)->work, gm_nmi_work);
+}
+
+/* Unload: frees deferred from NMI are done before the caches drain. */
+void gm_mcache_nmi_exit(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct gm_nmi_frees *q = per_cpu_ptr(&gm_nmi_frees, cpu);
+
+		irq_work_sync(&q->work);
+		gm_nmi_drain(q);
+	}
+}
 
 /* ---- tiny allocator: 1..15-byte objects packed in 16-byte blocks ---- */
 

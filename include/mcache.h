@@ -208,7 +208,7 @@ static __always_inline void *gm_mcache_alloc(unsigned int spc, size_t size,
 	return p;
 }
 
-bool gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
+void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 			 unsigned long ip);
 
 /*
@@ -241,10 +241,9 @@ static __always_inline bool gm_mcache_free_owned(struct gm_mcache_class *cc,
 
 /*
  * The free fast path, for an object of a span this context's cache owns.
- * Others take the slow path. False only in NMI context, where nothing is
- * freed: the caller defers the free.
+ * Others take the slow path (in NMI context: deferred).
  */
-static __always_inline bool gm_mcache_free(struct gm_mspan *s, unsigned int idx,
+static __always_inline void gm_mcache_free(struct gm_mspan *s, unsigned int idx,
 					   void *p, unsigned long ip)
 {
 	struct gm_mcache_class *cc;
@@ -254,9 +253,9 @@ static __always_inline bool gm_mcache_free(struct gm_mspan *s, unsigned int idx,
 	OPTIMIZER_HIDE_VAR(cc);	/* one pointer, not recomputed per field */
 	if (likely(cc->span == s && gm_mcache_free_owned(cc, s, idx, p))) {
 		preempt_enable();
-		return true;
+		return;
 	}
-	return gm_mcache_free_slow(s, idx, p, ip);	/* enables preemption */
+	gm_mcache_free_slow(s, idx, p, ip);	/* enables preemption */
 }
 
 int gm_mcache_init(void);
@@ -264,6 +263,9 @@ void gm_mcache_exit(void);
 void gm_mcache_drain_cpu(unsigned int cpu);
 void gm_mcache_drain_all(void);
 void gm_mcache_drain_all_wait(void);
+void gm_mcache_free_nmi(const void *ptr, unsigned long ip);
+void gm_mcache_nmi_init(void (*free_fn)(const void *ptr));
+void gm_mcache_nmi_exit(void);
 unsigned long gm_mcache_freeable_pages(void);
 void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip);
 void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip);

@@ -172,7 +172,6 @@ void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 	preempt_disable();
 	gm_this_mcache()->cls[spc].nfree++;
 	preempt_enable();
-	return;
 }
 GM_EXPORT_INTERNAL(gm_mcache_free_slow);
 

@@ -23,6 +23,9 @@
  *	arena index	two tables and one page per 2 MiB region of the direct
  *			map give the span of any address in O(1) (gm_span_of);
  *			addresses that are not ours map to NULL, never fault.
+ *			Lookups run with preemption disabled, so a region's
+ *			page, unpublished when its last arena goes, is freed
+ *			after an RCU grace period.
  *	pageCache	per CPU, a 64-page aligned block and a bitmap of its
  *			free pages, so spans under 16 pages are cut without
  *			the heap lock, aligned ones at a masked bit index
@@ -333,26 +336,36 @@ EXPORT_SYMBOL_GPL(gomalloc_tiny);
 
 static void gm_free(const void *ptr, unsigned long ip);
 
-/* Frees that are not of a small object: large, tiny, debug, or not ours. */
+/*
+ * Frees that are not of a small object: large, tiny, debug, or not ours.
+ * Entered with preemption disabled, as gofree() read the index: it stays
+ * disabled while the index is read (an RCU reader, see gm_heap_release()).
+ */
 static noinline void gm_free_slow(struct gm_mspan *e, const void *ptr,
 				  unsigned long ip)
 {
 	unsigned long p = (unsigned long)ptr;
 	struct gm_mspan *s;
 	unsigned int idx;
+	bool ours;
 
-	if (ZERO_OR_NULL_PTR(ptr))
+	if (ZERO_OR_NULL_PTR(ptr)) {
+		preempt_enable();
 		return;
+	}
 	if (unlikely(in_nmi())) {
+		preempt_enable();
 		gm_mcache_free_nmi(ptr, ip);
 		return;
 	}
 	s = gm_span_check(e, p);	/* e: gm_span_index(p) */
+	ours = !s && gm_heap_owns_range(p);
+	preempt_enable();	/* descriptors are never freed: no reader left */
 	if (!s) {
 		if (e && (READ_ONCE(e->state) == GM_SPAN_FREE ||
 			  READ_ONCE(e->state) == GM_SPAN_LCACHE))
 			gm_report_free(ptr, "memory is free (double free?)", true, ip);
-		else if (gm_heap_owns_range(p))
+		else if (ours)
 			gm_report_free(ptr, "not an object gomalloc handed out", false, ip);
 		else
 			gm_report_free(ptr, "not gomalloc memory", false, ip);
@@ -393,8 +406,10 @@ static __always_inline void gm_free(const void *ptr, unsigned long ip)
 	 * The small-object case of gm_span_of(), open-coded: one state test,
 	 * the range test, then the object's start. Anything else, including
 	 * NULL, ZERO_SIZE_PTR (never in the index) and a stale index entry,
-	 * is sorted out by the slow path.
+	 * is sorted out by the slow path. Preemption is disabled first: the
+	 * fast path needs it, and it makes this an RCU reader of the index.
 	 */
+	preempt_disable();
 	s = gm_span_index(p);
 	if (unlikely(!s || READ_ONCE(s->state) != GM_SPAN_SMALL))
 		goto slow;
@@ -404,10 +419,10 @@ static __always_inline void gm_free(const void *ptr, unsigned long ip)
 	idx = (u32)(((u64)off * s->divmul) >> 32);
 	if (unlikely((unsigned long)idx * s->elemsize != off))
 		goto slow;
-	gm_mcache_free(s, idx, (void *)p, ip);
+	gm_mcache_free_preempt_off(s, idx, (void *)p, ip);
 	return;
 slow:
-	gm_free_slow(s, ptr, ip);
+	gm_free_slow(s, ptr, ip);	/* enables preemption */
 }
 
 void gofree(const void *ptr)
@@ -424,7 +439,9 @@ size_t gomalloc_usable_size(const void *ptr)
 
 	if (ZERO_OR_NULL_PTR(ptr))
 		return 0;
+	preempt_disable();	/* an RCU reader of the index */
 	s = gm_span_of(ptr);
+	preempt_enable();
 	if (!s)
 		return 0;
 	if (s->state == GM_SPAN_LARGE)

@@ -13,6 +13,7 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/string.h>
 #include <linux/fault-inject.h>
@@ -181,6 +182,7 @@ bool gm_heap_owns_range(unsigned long p)
 	slot = gm_index_region_slot(p);
 	return slot && READ_ONCE(*slot) != &gm_region_none;
 }
+GM_EXPORT_INTERNAL(gm_heap_owns_range);
 
 /*
  * Make sure index pages exist for [base, base + npages pages). Allocates
@@ -237,6 +239,59 @@ static int gm_index_ensure(unsigned long base, unsigned long npages, gfp_t gfp)
 			gm_index_page_free(r, 0);
 	}
 	return 0;
+}
+
+/*
+ * A released arena's regions that no other arena shares leave the index
+ * (heap lock held, @a already off the arena list): their slots point at the
+ * empty region again and their pages go on @regions. Lock-free readers
+ * (gofree() and gomalloc_usable_size() of any pointer) read the index with
+ * preemption disabled, so the pages are freed after an RCU grace period.
+ */
+static void gm_index_unpublish(struct gm_arena *a, struct list_head *regions)
+{
+	unsigned long r, end = a->base + ((unsigned long)a->npages << PAGE_SHIFT);
+	struct gm_region **slot;
+	struct gm_arena *o;
+
+	lockdep_assert_held(&gm_heap.lock);
+	for (r = a->base & ~((1UL << GM_REGION_SHIFT) - 1); r < end;
+	     r += 1UL << GM_REGION_SHIFT) {
+		bool shared = false;
+
+		list_for_each_entry(o, &gm_heap.arenas, list)
+			if (o->base < r + (1UL << GM_REGION_SHIFT) &&
+			    o->base + ((unsigned long)o->npages << PAGE_SHIFT) > r) {
+				shared = true;
+				break;
+			}
+		slot = gm_index_region_slot(r);
+		if (shared || !slot || *slot == &gm_region_none)
+			continue;
+		list_add(&virt_to_page(*slot)->lru, regions);
+		WRITE_ONCE(*slot, &gm_region_none);
+	}
+}
+
+static void gm_index_region_rcu(struct rcu_head *head)
+{
+	struct page *page = container_of(head, struct page, rcu_head);
+	unsigned long flags;
+
+	gm_buddy_free(page, 0);
+	spin_lock_irqsave(&gm_heap.lock, flags);
+	gm_heap.meta_pages--;
+	spin_unlock_irqrestore(&gm_heap.lock, flags);
+}
+
+static void gm_index_release_regions(struct list_head *regions)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, regions, lru) {
+		list_del(&page->lru);
+		call_rcu(&page->rcu_head, gm_index_region_rcu);
+	}
 }
 
 /* Point the index entries of pages [base, base + npages) at @s. */
@@ -648,6 +703,7 @@ unsigned long gm_heap_release(unsigned long keep_pages)
 {
 	unsigned long flags, released = 0, kept = 0;
 	struct gm_arena *a, *n;
+	LIST_HEAD(regions);
 	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&gm_heap.lock, flags);
@@ -665,6 +721,7 @@ unsigned long gm_heap_release(unsigned long keep_pages)
 		gm_heap_set_spans(NULL, a->base, a->npages);
 		gm_fixalloc_free(&gm_heap.spanalloc, s);
 		list_move(&a->list, &gone);
+		gm_index_unpublish(a, &regions);
 		gm_heap.pages_held -= a->npages;
 		gm_heap.narenas--;
 		gm_heap.arenas_released++;
@@ -675,6 +732,7 @@ unsigned long gm_heap_release(unsigned long keep_pages)
 		gm_buddy_free(a->page, a->order);
 		gm_fixalloc_free(&gm_heap.arenaalloc, a);
 	}
+	gm_index_release_regions(&regions);
 	return released;
 }
 GM_EXPORT_INTERNAL(gm_heap_release);
@@ -755,6 +813,7 @@ void gm_heap_exit(void)
 
 	gm_heap_release(0);
 	gm_heap_release_unindexed();
+	rcu_barrier();	/* index pages on their way out are gone */
 	left = gm_heap.pages_held;
 	if (left)
 		pr_err("gomalloc: %lu page(s) in %lu arena(s) still hold live objects; leaking them\n",

@@ -240,15 +240,16 @@ static __always_inline bool gm_mcache_free_owned(struct gm_mcache_class *cc,
 }
 
 /*
- * The free fast path, for an object of a span this context's cache owns.
- * Others take the slow path (in NMI context: deferred).
+ * The free fast path, for an object of a span this context's cache owns,
+ * entered with preemption disabled (gofree() disables it before it reads
+ * the index). Others take the slow path (in NMI context: deferred).
  */
-static __always_inline void gm_mcache_free(struct gm_mspan *s, unsigned int idx,
-					   void *p, unsigned long ip)
+static __always_inline void gm_mcache_free_preempt_off(struct gm_mspan *s,
+						       unsigned int idx, void *p,
+						       unsigned long ip)
 {
 	struct gm_mcache_class *cc;
 
-	preempt_disable();
 	cc = &gm_this_mcache()->cls[s->spanclass];
 	OPTIMIZER_HIDE_VAR(cc);	/* one pointer, not recomputed per field */
 	if (likely(cc->span == s && gm_mcache_free_owned(cc, s, idx, p))) {
@@ -256,6 +257,13 @@ static __always_inline void gm_mcache_free(struct gm_mspan *s, unsigned int idx,
 		return;
 	}
 	gm_mcache_free_slow(s, idx, p, ip);	/* enables preemption */
+}
+
+static __always_inline void gm_mcache_free(struct gm_mspan *s, unsigned int idx,
+					   void *p, unsigned long ip)
+{
+	preempt_disable();
+	gm_mcache_free_preempt_off(s, idx, p, ip);
 }
 
 int gm_mcache_init(void);

@@ -6,6 +6,7 @@
  * the arena index, pageCache, large objects.
  */
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -40,6 +41,7 @@ int gm_kunit_quiet_init(struct kunit *test)
 	gm_reclaim(true);
 	gm_pagecache_flush_all();
 	gm_heap_release(0);
+	rcu_barrier();	/* index pages freed by the release are gone */
 	KUNIT_ASSERT_EQ_MSG(test, gm_held(), 0UL, "heap not empty: live objects left");
 	return 0;
 }
@@ -50,6 +52,7 @@ void gm_kunit_quiet_exit(struct kunit *test)
 	gm_reclaim(true);
 	gm_pagecache_flush_all();
 	gm_heap_release(0);
+	rcu_barrier();
 	KUNIT_EXPECT_EQ_MSG(test, gm_held(), 0UL, "test left pages in the heap");
 	WRITE_ONCE(gm_retain_pages, gm_kunit_saved_retain);
 	gm_scavenge_resume();
@@ -438,6 +441,46 @@ static void gm_test_arena_not_movable(struct kunit *test)
 	gofree(p);
 }
 
+/* Pages of the index's first level (L2 tables), which stay while loaded. */
+static unsigned long gm_l2_pages(void)
+{
+	unsigned long i, n = 0;
+
+	for (i = 0; i < GM_L1_ENTRIES; i++)
+		if (READ_ONCE(gm_index_l1[i]) != gm_l2_none)
+			n += 1UL << GM_L2_ORDER;
+	return n;
+}
+
+/*
+ * A region's index page goes with the last arena in it, after a grace
+ * period; a stray pointer into the region meanwhile and after is only
+ * "not ours".
+ */
+static void gm_test_heap_index_freed(struct kunit *test)
+{
+	long inv = atomic_long_read(&gm_errors.invalid_frees);
+	void *p;
+
+	/* The fixture emptied the heap: no region page is left. */
+	KUNIT_EXPECT_EQ(test, gm_heap.meta_pages, gm_l2_pages());
+	p = gomalloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_GT(test, gm_heap.meta_pages, gm_l2_pages());
+	KUNIT_EXPECT_TRUE(test, gm_heap_owns_range((unsigned long)p));
+	gofree(p);
+	gm_reclaim(true);
+	gm_pagecache_flush_all();
+	gm_heap_release(0);
+	KUNIT_EXPECT_EQ(test, gm_held(), 0UL);
+	KUNIT_EXPECT_FALSE(test, gm_heap_owns_range((unsigned long)p));
+	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(p), (size_t)0);
+	gofree(p);	/* reported: not gomalloc memory */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.invalid_frees), inv + 1);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, gm_heap.meta_pages, gm_l2_pages());
+}
+
 static struct kunit_case gm_heap_cases[] = {
 	KUNIT_CASE(gm_test_fixalloc_reuse),
 	KUNIT_CASE(gm_test_heap_coalesce),
@@ -450,6 +493,7 @@ static struct kunit_case gm_heap_cases[] = {
 	KUNIT_CASE(gm_test_pagecache_alloc_flush),
 	KUNIT_CASE(gm_test_heap_unindexed),
 	KUNIT_CASE(gm_test_arena_gfp),
+	KUNIT_CASE(gm_test_heap_index_freed),
 	KUNIT_CASE(gm_test_arena_not_movable),
 	{}
 };

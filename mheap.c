@@ -273,6 +273,22 @@ static void gm_index_unpublish(struct gm_arena *a, struct list_head *regions)
 	}
 }
 
+/* Has every region of [base, base + npages pages) its index page? */
+static bool gm_index_covers(unsigned long base, unsigned long npages)
+{
+	unsigned long r, end = base + (npages << PAGE_SHIFT);
+
+	lockdep_assert_held(&gm_heap.lock);
+	for (r = base & ~((1UL << GM_REGION_SHIFT) - 1); r < end;
+	     r += 1UL << GM_REGION_SHIFT) {
+		struct gm_region **slot = gm_index_region_slot(r);
+
+		if (!slot || *slot == &gm_region_none)
+			return false;
+	}
+	return true;
+}
+
 static void gm_index_region_rcu(struct rcu_head *head)
 {
 	struct page *page = container_of(head, struct page, rcu_head);
@@ -543,16 +559,26 @@ static int gm_heap_grow(unsigned int npages, gfp_t gfp)
 	a->order = order;
 	a->npages = 1U << order;
 	a->base = (unsigned long)page_address(page);
-	ret = gm_index_ensure(a->base, a->npages, gfp);
-	if (ret) {
-		if (ret != -ERANGE || !gm_heap_hold_unindexed(page, order))
-			gm_buddy_free(page, order);
-		goto nomem;
+	/*
+	 * Index pages for the arena, then the arena on the list under the
+	 * heap lock, with its index still there: a release of another arena
+	 * in the same region may have unpublished it meanwhile.
+	 */
+	for (;;) {
+		ret = gm_index_ensure(a->base, a->npages, gfp);
+		if (ret) {
+			if (ret != -ERANGE || !gm_heap_hold_unindexed(page, order))
+				gm_buddy_free(page, order);
+			goto nomem;
+		}
+		spin_lock_irqsave(&gm_heap.lock, flags);
+		if (gm_index_covers(a->base, a->npages))
+			break;
+		spin_unlock_irqrestore(&gm_heap.lock, flags);
 	}
 	s->base = a->base;
 	s->npages = a->npages;
 	s->arena = a;
-	spin_lock_irqsave(&gm_heap.lock, flags);
 	list_add_tail(&a->list, &gm_heap.arenas);
 	gm_heap.narenas++;
 	gm_heap.pages_held += a->npages;

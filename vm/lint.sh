@@ -58,18 +58,19 @@ gm_checkpatch() {
 # - checkpatch finds the file name "mcache.c" in any "mcache.ctx", "mcache.cpu"...
 gm_lint_ignores() {
 	case $1 in
-	include/gm_compat.h) echo LINUX_VERSION_CODE,CONSTANT_COMPARISON ;;
+	gm_compat.h) echo LINUX_VERSION_CODE,CONSTANT_COMPARISON ;;
 	mcache.c) echo EMBEDDED_FILENAME ;;
 	esac
 }
 
 checkpatch=$(gm_checkpatch)
 cd "$GM_TOP"
-# Kernel-side C: top level, include/, selftests/, examples/, bench/ (not
-# bench/plugin/, a userspace qemu plugin); never Kbuild's generated *.mod.c.
+# Kernel-side C: the top level (sources and internal headers), include/,
+# selftests/, examples/, bench/ (not bench/plugin/, a userspace qemu
+# plugin); never Kbuild's generated *.mod.c.
 mapfile -t files < <(
 	{
-		find . -maxdepth 1 -name '*.c'
+		find . -maxdepth 1 \( -name '*.c' -o -name '*.h' \)
 		for d in include selftests examples bench; do
 			[ ! -d "$d" ] || find "$d" -path bench/plugin -prune -o \
 				\( -name '*.c' -o -name '*.h' \) -print

@@ -10,7 +10,8 @@
 #include <linux/string.h>
 #include "fixalloc.h"
 #include "gm_compat.h"
-#include "gm_internal.h"
+#include "mem.h"
+#include "mreport.h"
 
 void gm_fixalloc_init(struct gm_fixalloc *f, const char *name, size_t size)
 {

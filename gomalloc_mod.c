@@ -192,6 +192,8 @@
  *	found there are held back (pages_unindexed) until memory pressure or
  *	unload, so growth goes on with other memory.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -200,49 +202,16 @@
 #include <kunit/test.h>
 #include <kunit/resource.h>
 #include <gomalloc.h>
-#include "gm_internal.h"
+#include "gm_compat.h"
+#include "mem.h"
+#include "mreport.h"
+#include "mstats.h"
 #include "mcache.h"
 #include "mcentral.h"
 #include "mdebug.h"
 #include "mheap.h"
 #include "mpagecache.h"
 #include "mscavenge.h"
-
-struct gm_errors gm_errors;
-GM_EXPORT_INTERNAL(gm_errors);
-
-#if IS_ENABLED(CONFIG_KUNIT)
-void (*gm_race_hook)(enum gm_race_point point, const void *arg);
-GM_EXPORT_INTERNAL(gm_race_hook);
-#endif
-
-/*
- * Count a corruption report in @counter; a KUnit test that expects reports
- * sees it too, through a resource named "gomalloc_errors" (as slub_kunit).
- */
-void gm_report_error(atomic_long_t *counter)
-{
-	atomic_long_inc(counter);
-#if IS_ENABLED(CONFIG_KUNIT)
-	if (current->kunit_test) {
-		struct kunit_resource *r;
-
-		r = kunit_find_named_resource(current->kunit_test, "gomalloc_errors");
-		if (r) {
-			(*(int *)r->data)++;
-			kunit_put_resource(r);
-		}
-	}
-#endif
-}
-
-void gm_report_free(const void *p, const char *why, bool dbl, unsigned long ip)
-{
-	atomic_long_inc(dbl ? &gm_errors.double_frees : &gm_errors.invalid_frees);
-	pr_err_ratelimited("gomalloc: gofree(%p) from %pS: %s; ignored\n",
-			   p, (void *)ip, why);
-}
-GM_EXPORT_INTERNAL(gm_report_free);
 
 /*
  * Zones gomalloc cannot serve: its arenas come from ZONE_NORMAL (or below),
@@ -254,10 +223,10 @@ static noinline void *gm_alloc_refused(size_t size, gfp_t gfp)
 {
 	atomic_long_inc(&gm_errors.bad_flags);
 	if (gfp & __GFP_DMA)
-		pr_warn_once("gomalloc: __GFP_DMA is not supported (objects are not in ZONE_DMA); allocation of %zu bytes refused\n",
+		pr_warn_once("__GFP_DMA is not supported (objects are not in ZONE_DMA); allocation of %zu bytes refused\n",
 			     size);
 	else
-		pr_warn_once("gomalloc: __GFP_DMA32 is not supported (objects are not below 4 GiB); allocation of %zu bytes refused\n",
+		pr_warn_once("__GFP_DMA32 is not supported (objects are not below 4 GiB); allocation of %zu bytes refused\n",
 			     size);
 	return NULL;
 }
@@ -268,7 +237,7 @@ static noinline void *gm_alloc_failed(size_t size, gfp_t gfp)
 		return NULL;	/* not a failure: NMI is refused, silently */
 	atomic_long_inc(&gm_errors.alloc_failures);
 	if (!(gfp & __GFP_NOWARN))
-		pr_warn_ratelimited("gomalloc: allocation of %zu bytes failed (gfp %pGg)\n",
+		pr_warn_ratelimited("allocation of %zu bytes failed (gfp %pGg)\n",
 				    size, &gfp);
 	return NULL;
 }
@@ -285,7 +254,7 @@ static noinline void *gm_alloc_slow(size_t size, gfp_t gfp)
 	if (size > GOMALLOC_MAX_SIZE) {
 		atomic_long_inc(&gm_errors.bad_sizes);
 		if (!(gfp & __GFP_NOWARN))
-			pr_warn_ratelimited("gomalloc: %zu bytes is more than gomalloc can ever serve (%lu)\n",
+			pr_warn_ratelimited("%zu bytes is more than gomalloc can ever serve (%lu)\n",
 					    size, GOMALLOC_MAX_SIZE);
 		return NULL;
 	}
@@ -473,7 +442,7 @@ void *gorealloc(const void *ptr, size_t new_size, gfp_t gfp)
 	old = gomalloc_usable_size(ptr);
 	if (!old) {
 		atomic_long_inc(&gm_errors.invalid_frees);
-		pr_err_ratelimited("gomalloc: %s(%p) from %pS: not a live gomalloc object\n",
+		pr_err_ratelimited("%s(%p) from %pS: not a live gomalloc object\n",
 				   __func__, ptr, (void *)_RET_IP_);
 		return NULL;
 	}
@@ -515,7 +484,7 @@ static void gm_teardown(void)
 	gm_mcache_exit();
 	gm_mcentral_sweep_all();
 	if (gm_mcentral_leak_report() || objects > 0)
-		pr_err("gomalloc: unloading with %ld live object(s) (%ld bytes, %ld tiny); their memory is not returned\n",
+		pr_err("unloading with %ld live object(s) (%ld bytes, %ld tiny); their memory is not returned\n",
 		       objects, bytes, tiny);
 	gm_heap_teardown();
 }
@@ -545,7 +514,7 @@ static int __init gomalloc_init(void)
 	ret = gm_scavenge_init();
 	if (ret)
 		goto fail_stats;
-	pr_info("gomalloc: loaded: %u size classes up to %u bytes, %lu KiB arenas\n",
+	pr_info("loaded: %u size classes up to %u bytes, %lu KiB arenas\n",
 		GM_NUM_SIZE_CLASSES - 1, GM_MAX_SMALL_SIZE, (GM_ARENA_PAGES << PAGE_SHIFT) >> 10);
 	return 0;
 
@@ -557,14 +526,14 @@ fail_mcache:
 	gm_mcache_exit();
 fail_heap:
 	gm_heap_teardown();
-	pr_err("gomalloc: loading failed (%d)\n", ret);
+	pr_err("loading failed (%d)\n", ret);
 	return ret;
 }
 
 static void __exit gomalloc_exit(void)
 {
 	gm_teardown();
-	pr_info("gomalloc: unloaded\n");
+	pr_info("unloaded\n");
 }
 
 module_init(gomalloc_init);

@@ -4,13 +4,17 @@
  * and LIFO free list of every span class, the tiny allocator's block, and
  * local counters; refill from mcentral, drain on reclaim and CPU offline.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/interrupt.h>
 #include <linux/irq_work.h>
 #include <linux/random.h>
 #include <linux/workqueue.h>
-#include "gm_internal.h"
+#include "gm_compat.h"
+#include "mem.h"
+#include "mreport.h"
 #include "mcache.h"
 #include "mcentral.h"
 #include "mdebug.h"
@@ -73,7 +77,7 @@ static noinline __cold void *gm_mcache_fl_corrupt(struct gm_mcache_class *cc)
 	cc->nmalloc += lost;
 	cc->freelist = GM_FL_END;
 	gm_report_error(&gm_errors.freelist_corrupted);
-	pr_err_ratelimited("gomalloc: free list corrupted: span %p (class %u, %u bytes): entry %#lx is not an object on the list; list dropped, %u object(s) lost\n",
+	pr_err_ratelimited("free list corrupted: span %p (class %u, %u bytes): entry %#lx is not an object on the list; list dropped, %u object(s) lost\n",
 			   (void *)s->base, gm_spc_sizeclass(s->spanclass), s->elemsize,
 			   idx, lost);
 	p = gm_span_next_free_fast(s);
@@ -210,7 +214,7 @@ void gm_mcache_free_nmi(const void *ptr, unsigned long ip)
 		}
 	}
 	atomic_long_inc(&gm_errors.nmi_frees_lost);
-	pr_err_ratelimited("gomalloc: gofree(%p) from %pS in NMI: no slot left to defer it; object leaked\n",
+	pr_err_ratelimited("gofree(%p) from %pS in NMI: no slot left to defer it; object leaked\n",
 			   ptr, (void *)ip);
 }
 

@@ -14,10 +14,14 @@
  * unswept list of the same kind, so a full span with a free slot is found
  * without scanning every full span.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/mm.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
-#include "gm_internal.h"
+#include "gm_compat.h"
+#include "mem.h"
+#include "mreport.h"
 #include "mcentral.h"
 #include "mheap.h"
 
@@ -357,7 +361,7 @@ unsigned long gm_mcentral_leak_report(void)
 			}
 		spin_unlock_irqrestore(&c->lock, flags);
 		if (live)
-			pr_err("gomalloc: unload with %lu live object(s) of %u bytes in %lu span(s) (class %u%s)\n",
+			pr_err("unload with %lu live object(s) of %u bytes in %lu span(s) (class %u%s)\n",
 			       live, gm_class_to_size[gm_spc_sizeclass(i)], spans,
 			       gm_spc_sizeclass(i), i == GM_TINY_SPC ? ", tiny blocks" :
 			       i > GM_TINY_SPC ? ", debug" : "");

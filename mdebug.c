@@ -15,6 +15,8 @@
  * Locking: gm_dclasses[sc].lock (irqsave) serialises debug allocations, frees
  * and validation of class sc; it nests outside mcentral.lock.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/debugfs.h>
 #include <linux/log2.h>
 #include <linux/module.h>
@@ -22,7 +24,9 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include "gm_internal.h"
+#include "gm_compat.h"
+#include "mem.h"
+#include "mreport.h"
 #include "mcache.h"
 #include "mcentral.h"
 #include "mdebug.h"
@@ -347,7 +351,7 @@ unsigned long gm_debug_validate(void)
 	}
 	gm_dbg_last_checked = checked;
 	gm_dbg_last_errors = atomic_long_read(&gm_dbg_errors) - before;
-	pr_info("gomalloc: validate: %lu debug object(s) checked, %lu error(s)\n",
+	pr_info("validate: %lu debug object(s) checked, %lu error(s)\n",
 		checked, gm_dbg_last_errors);
 	return gm_dbg_last_errors;
 }

@@ -10,6 +10,8 @@
  * called under it. Order: mcentral.lock -> pagecache.lock -> mheap.lock ->
  * fixalloc.lock.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -17,7 +19,9 @@
 #include <linux/sched/mm.h>
 #include <linux/string.h>
 #include <linux/fault-inject.h>
-#include "gm_internal.h"
+#include "gm_compat.h"
+#include "mem.h"
+#include "mreport.h"
 #include "mheap.h"
 #include "mcache.h"
 #include "mpagecache.h"
@@ -35,9 +39,6 @@ struct gm_region *gm_l2_none[GM_L2_ENTRIES];
 GM_EXPORT_INTERNAL(gm_l2_none);
 struct gm_region gm_region_none;
 GM_EXPORT_INTERNAL(gm_region_none);
-atomic_long_t gm_buddy_pages;
-GM_EXPORT_INTERNAL(gm_buddy_pages);
-atomic_long_t gm_buddy_failures;
 
 unsigned long gm_retain_pages = GM_ARENA_PAGES;
 module_param_named(retain_pages, gm_retain_pages, ulong, 0644);
@@ -104,7 +105,7 @@ static bool gm_heap_hold_unindexed(struct page *page, unsigned int order)
 		held = true;
 	}
 	spin_unlock_irqrestore(&gm_heap.lock, flags);
-	pr_warn_once("gomalloc: memory above the first %lu GiB of the direct map cannot be indexed; up to %u such blocks are held back so that others are used\n",
+	pr_warn_once("memory above the first %lu GiB of the direct map cannot be indexed; up to %u such blocks are held back so that others are used\n",
 		     READ_ONCE(gm_index_limit) >> 30, GM_UNINDEXED_MAX);
 	return held;
 }
@@ -842,7 +843,7 @@ void gm_heap_exit(void)
 	rcu_barrier();	/* index pages on their way out are gone */
 	left = gm_heap.pages_held;
 	if (left)
-		pr_err("gomalloc: %lu page(s) in %lu arena(s) still hold live objects; leaking them\n",
+		pr_err("%lu page(s) in %lu arena(s) still hold live objects; leaking them\n",
 		       left, gm_heap.narenas);
 	for (i = 0; i < GM_L1_ENTRIES; i++) {
 		struct gm_region **l2 = gm_index_l1[i];

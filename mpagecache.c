@@ -14,7 +14,9 @@
 #include <linux/log2.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
-#include "gm_internal.h"
+#include "gm_compat.h"
+#include "mem.h"
+#include "mreport.h"
 #include "mheap.h"
 #include "mpagecache.h"
 

@@ -7,7 +7,9 @@
 #include <linux/mutex.h>
 #include <linux/shrinker.h>
 #include <linux/workqueue.h>
-#include "gm_internal.h"
+#include "gm_compat.h"
+#include "mem.h"
+#include "mreport.h"
 #include "mcache.h"
 #include "mcentral.h"
 #include "mdebug.h"

@@ -6,7 +6,9 @@
 #include <linux/bitmap.h>
 #include <linux/mm.h>
 #include <linux/string.h>
-#include "gm_internal.h"
+#include "gm_compat.h"
+#include "mem.h"
+#include "mreport.h"
 #include "mcentral.h"
 #include "mspan.h"
 

@@ -6,7 +6,10 @@
 #include <linux/percpu.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
-#include "gm_internal.h"
+#include "gm_compat.h"
+#include "mem.h"
+#include "mreport.h"
+#include "mstats.h"
 #include "mcache.h"
 #include "mcentral.h"
 #include "mdebug.h"

@@ -7,7 +7,9 @@
 #include <linux/mm.h>
 #include <kunit/resource.h>
 #include <gomalloc.h>
-#include "gm_internal.h"
+#include "gm_compat.h"
+#include "mem.h"
+#include "mreport.h"
 #include "gm_kunit.h"
 #include "mdebug.h"
 #include "mheap.h"

@@ -11,7 +11,9 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <gomalloc.h>
-#include "gm_internal.h"
+#include "gm_compat.h"
+#include "mem.h"
+#include "mreport.h"
 #include "gm_kunit.h"
 #include "mcache.h"
 #include "mcentral.h"

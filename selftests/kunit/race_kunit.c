@@ -10,7 +10,9 @@
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <gomalloc.h>
-#include "gm_internal.h"
+#include "gm_compat.h"
+#include "mem.h"
+#include "mreport.h"
 #include "gm_kunit.h"
 #include "fixalloc.h"
 #include "mcache.h"

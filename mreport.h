@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Reports of bad input and corruption, at the bottom layer: every layer
+ * counts and reports its own findings here, calling downward.
+ */
+#ifndef _GM_MREPORT_H
+#define _GM_MREPORT_H
+
+#include <linux/atomic.h>
+#include <linux/compiler.h>
+#include <linux/preempt.h>
+#include <linux/types.h>
+
+/* Global error counters, shown in /proc/gomalloc. */
+struct gm_errors {
+	atomic_long_t invalid_frees;	/* not ours, interior, never allocated */
+	atomic_long_t double_frees;
+	atomic_long_t alloc_failures;	/* NULL returned for a valid size */
+	atomic_long_t bad_sizes;	/* larger than GOMALLOC_MAX_SIZE */
+	atomic_long_t bad_flags;	/* __GFP_DMA, __GFP_DMA32: refused */
+	atomic_long_t nmi_frees;	/* frees from NMI, deferred (not errors) */
+	atomic_long_t nmi_frees_lost;	/* from NMI with no slot left: leaked */
+	atomic_long_t freelist_corrupted; /* LIFO links overwritten (mcache.h) */
+};
+
+extern struct gm_errors gm_errors;
+
+/* Count a finding in @counter, and in the KUnit test expecting reports. */
+void gm_report_error(atomic_long_t *counter);
+/* A bad gofree(@p) from @ip: counted (@dbl: as a double free), logged. */
+void gm_report_free(const void *p, const char *why, bool dbl, unsigned long ip);
+
+/*
+ * Race windows the KUnit tests can widen: a test installs gm_race_hook and
+ * it is called at each point below with what the point names (preemptible
+ * task context only). Compiled out of builds without KUnit.
+ */
+enum gm_race_point {
+	GM_RACE_TINY_FREE,	/* a tiny free, after its atomic update: block meta */
+	GM_RACE_PCACHE_REFILL,	/* pageCache refill, a new block in hand */
+	GM_RACE_FIXALLOC_REFILL, /* fixalloc, lock dropped to get a chunk */
+};
+
+#if IS_ENABLED(CONFIG_KUNIT)
+extern void (*gm_race_hook)(enum gm_race_point point, const void *arg);
+
+static inline void gm_race_window(enum gm_race_point point, const void *arg)
+{
+	void (*hook)(enum gm_race_point point, const void *arg) = READ_ONCE(gm_race_hook);
+
+	if (unlikely(hook) && preemptible())
+		hook(point, arg);
+}
+#else
+static inline void gm_race_window(enum gm_race_point point, const void *arg)
+{
+}
+#endif
+
+#endif /* _GM_MREPORT_H */

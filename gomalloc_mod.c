@@ -194,7 +194,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -258,7 +260,7 @@ static noinline void *gm_alloc_slow(size_t size, gfp_t gfp)
 					    size, GOMALLOC_MAX_SIZE);
 		return NULL;
 	}
-	p = gm_large_alloc(size, gfp);
+	p = gm_mcache_large_alloc(size, gfp);
 	return p ? p : gm_alloc_failed(size, gfp);
 }
 
@@ -344,7 +346,7 @@ static noinline void gm_free_slow(struct gm_mspan *e, const void *ptr,
 		if (p != s->base)
 			gm_report_free(ptr, "pointer inside a large object", false, ip);
 		else
-			gm_large_free(s, ip);
+			gm_mcache_large_free(s, ip);
 		return;
 	}
 	if (s->state == GM_SPAN_DEBUG) {
@@ -457,6 +459,69 @@ void *gorealloc(const void *ptr, size_t new_size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(gorealloc);
 
+/*
+ * ---- debug mode switched on and off: the `debug` parameter, KUnit ----
+ *
+ * gm_ready: whether turning debug mode on may drain the mcaches, from the
+ * end of init to the start of unload. sysfs keeps the parameter writable
+ * before init and after exit has run: a write then only sets the flags.
+ * The mutex makes unload wait for a drain in progress, which uses the
+ * workqueue gm_mcache_exit() destroys.
+ */
+static DEFINE_MUTEX(gm_mode_lock);
+static bool gm_ready;
+
+int gm_set_debug_flags(unsigned int flags)
+{
+	mutex_lock(&gm_mode_lock);
+	WRITE_ONCE(gm_debug_flags, flags);
+	/* On: no mcache may keep serving normal objects from its spans. */
+	if (flags && gm_ready)
+		gm_mcache_drain_all_wait();
+	mutex_unlock(&gm_mode_lock);
+	return 0;
+}
+GM_EXPORT_INTERNAL(gm_set_debug_flags);
+
+static void gm_set_ready(bool ready)
+{
+	mutex_lock(&gm_mode_lock);
+	gm_ready = ready;
+	mutex_unlock(&gm_mode_lock);
+}
+
+static int gm_debug_param_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int flags;
+	int ret = gm_debug_parse(val, &flags);
+
+	return ret ? ret : gm_set_debug_flags(flags);
+}
+
+static int gm_debug_param_get(char *buf, const struct kernel_param *kp)
+{
+	return gm_debug_show(buf);
+}
+
+static const struct kernel_param_ops gm_debug_param_ops = {
+	.set = gm_debug_param_set,
+	.get = gm_debug_param_get,
+};
+module_param_cb(debug, &gm_debug_param_ops, NULL, 0644);
+MODULE_PARM_DESC(debug,
+		 "Debug mode like slub_debug: Z red zones, P poisoning, U caller tracking, 1 all, 0 off");
+
+/* debugfs gomalloc/: each layer's files. */
+static struct dentry *gm_debugfs_dir;
+
+static void gm_debugfs_init(void)
+{
+	gm_debugfs_dir = debugfs_create_dir("gomalloc", NULL);
+	gm_heap_debugfs(gm_debugfs_dir);
+	gm_pagecache_debugfs(gm_debugfs_dir);
+	gm_debug_debugfs(gm_debugfs_dir);
+}
+
 /* A free deferred from NMI context, done from its irq_work. */
 static void gm_free_deferred(const void *ptr)
 {
@@ -480,6 +545,8 @@ static void gm_teardown(void)
 	gm_scavenge_exit();
 	gm_stats_exit();
 	gm_stats_objects(&objects, &bytes, &tiny);
+	gm_set_ready(false);
+	debugfs_remove_recursive(gm_debugfs_dir);
 	gm_debug_exit();
 	gm_mcache_exit();
 	gm_mcentral_sweep_all();
@@ -505,15 +572,15 @@ static int __init gomalloc_init(void)
 	ret = gm_mcache_init();
 	if (ret)
 		goto fail_heap;
-	ret = gm_debug_init();
-	if (ret)
-		goto fail_mcache;
+	gm_debug_init();
+	gm_debugfs_init();
 	ret = gm_stats_init();
 	if (ret)
 		goto fail_debug;
 	ret = gm_scavenge_init();
 	if (ret)
 		goto fail_stats;
+	gm_set_ready(true);
 	pr_info("loaded: %u size classes up to %u bytes, %lu KiB arenas\n",
 		GM_NUM_SIZE_CLASSES - 1, GM_MAX_SMALL_SIZE, (GM_ARENA_PAGES << PAGE_SHIFT) >> 10);
 	return 0;
@@ -521,8 +588,8 @@ static int __init gomalloc_init(void)
 fail_stats:
 	gm_stats_exit();
 fail_debug:
+	debugfs_remove_recursive(gm_debugfs_dir);
 	gm_debug_exit();
-fail_mcache:
 	gm_mcache_exit();
 fail_heap:
 	gm_heap_teardown();

@@ -102,9 +102,14 @@ void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 	preempt_enable();	/* the fast path's */
 	if (unlikely(in_nmi()))
 		return NULL;
-	/* Debug mode: caches stay empty, every allocation lands here. */
-	if (unlikely(gm_debug_enabled()) && spc != GM_TINY_SPC)
-		return gm_debug_alloc(size, gfp, ip);
+	/*
+	 * Debug mode: caches stay empty, every allocation lands here; sizes
+	 * that leave no room for a red zone and metadata get a large object,
+	 * unchecked.
+	 */
+	if (unlikely(gm_debug_enabled()) && !gm_spc_is_tiny(spc))
+		return gm_debug_fits(size) ? gm_debug_alloc(size, gfp, ip) :
+					     gm_mcache_large_alloc(size, gfp);
 	preempt_disable();
 	c = gm_this_mcache();
 	p = gm_mcache_take(&c->cls[spc]);	/* counted if it succeeds */
@@ -171,7 +176,7 @@ void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 		return;
 	}
 	preempt_enable();
-	if (!gm_span_free_remote(s, idx, p, ip))
+	if (!gm_mcentral_free_remote(s, idx, p, ip))
 		return;
 	preempt_disable();
 	gm_this_mcache()->cls[spc].nfree++;
@@ -423,20 +428,28 @@ void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 		gm_tiny_block_free(p & ~(unsigned long)(GM_TINY_BLOCK - 1), ip);
 }
 
-/* ---- large objects: a few freed spans kept per cache for reuse ---- */
+/*
+ * ---- large objects (Go's mcache.allocLarge): a span each, page-aligned,
+ * of a power-of-two number of pages aligned to their size; a few freed
+ * spans parked per cache for reuse ----
+ */
 
 /*
- * A parked span of exactly @npages pages, made live again; or NULL. Same
- * size, same alignment (gm_large_align() depends on @npages alone).
+ * Alignment in pages of a large object's span: its size when that is a
+ * power of two (natural alignment, as kmalloc), else a page. Depends on
+ * @npages alone, so a parked span of the same size is aligned enough.
  */
-struct gm_mspan *gm_mcache_large_get(unsigned int npages)
+static unsigned int gm_large_align(unsigned int npages)
 {
-	struct gm_mspan *s = NULL;
-	struct gm_mcache *c;
+	return is_power_of_2(npages) ? npages : 1;
+}
+
+/* A parked span of exactly @npages pages, made live again; or NULL. */
+static struct gm_mspan *gm_mcache_large_get(struct gm_mcache *c, unsigned int npages)
+{
+	struct gm_mspan *s;
 	unsigned int i;
 
-	preempt_disable();
-	c = gm_this_mcache();
 	for (i = 0; i < c->nlarge; i++) {
 		if (c->large[i]->npages != npages)
 			continue;
@@ -444,36 +457,59 @@ struct gm_mspan *gm_mcache_large_get(unsigned int npages)
 		c->large[i] = c->large[--c->nlarge];
 		c->large_cached_pages -= npages;
 		WRITE_ONCE(s->state, GM_SPAN_LARGE);
-		break;
+		return s;
 	}
-	/* A miss is counted too: the caller either succeeds or reports failure. */
-	c->large_allocs++;
-	c->large_pages_alloc += npages;
-	preempt_enable();
-	return s;
+	return NULL;
 }
 
-/* Undo the count of a miss the heap could not serve. */
-void gm_mcache_large_uncount(unsigned int npages)
+void *gm_mcache_large_alloc(size_t size, gfp_t gfp)
 {
+	unsigned int npages = DIV_ROUND_UP(size, PAGE_SIZE);
 	struct gm_mcache *c;
+	struct gm_mspan *s;
 
 	preempt_disable();
 	c = gm_this_mcache();
-	c->large_allocs--;
-	c->large_pages_alloc -= npages;
+	s = gm_mcache_large_get(c, npages);
+	if (!s) {
+		preempt_enable();
+		s = gm_pagecache_alloc_span(npages, gm_large_align(npages), gfp);
+		if (!s)
+			return NULL;
+		s->spanclass = 0;
+		s->elemsize = 0;
+		s->nelems = 1;
+		gm_heap_publish(s, GM_SPAN_LARGE);
+		preempt_disable();
+		c = gm_this_mcache();
+	}
+	/* Counted once it has succeeded. */
+	c->large_allocs++;
+	c->large_pages_alloc += npages;
 	preempt_enable();
+	if (want_init_on_alloc(gfp))
+		memset((void *)s->base, 0, (size_t)npages << PAGE_SHIFT);
+	return (void *)s->base;
 }
+GM_EXPORT_INTERNAL(gm_mcache_large_alloc);
 
 /*
- * Park a freed large span (state GM_SPAN_LCACHE), evicting the oldest parked
- * spans to the heap to make room; false if it is too big to park.
+ * Free the large object at the base of @s (the caller checked the pointer):
+ * park the span (state GM_SPAN_LCACHE), evicting the oldest parked spans to
+ * the heap to make room, or give it to the heap if it is too big to park.
  */
-bool gm_mcache_large_put(struct gm_mspan *s)
+void gm_mcache_large_free(struct gm_mspan *s, unsigned long ip)
 {
 	struct gm_mcache *c;
 	bool parked = false;
 
+	/* Claim the span: of two racing frees, only one gets LARGE. */
+	if (cmpxchg(&s->state, GM_SPAN_LARGE, GM_SPAN_LCACHE) != GM_SPAN_LARGE) {
+		gm_report_free((void *)s->base, "large object freed twice", true, ip);
+		return;
+	}
+	if (want_init_on_free())
+		memset((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
 	preempt_disable();
 	c = gm_this_mcache();
 	c->large_frees++;
@@ -492,8 +528,10 @@ bool gm_mcache_large_put(struct gm_mspan *s)
 		parked = true;
 	}
 	preempt_enable();
-	return parked;
+	if (!parked)
+		gm_heap_free(s);
 }
+GM_EXPORT_INTERNAL(gm_mcache_large_free);
 
 /* ---- draining: reclaim, CPU offline, unload ---- */
 
@@ -563,7 +601,7 @@ unsigned long gm_mcache_freeable_pages(void)
 				int live = READ_ONCE(s->alloc_count) - gm_span_pending(s);
 
 				/* The current tiny block counts while it is empty. */
-				if (spc == GM_TINY_SPC && live == 1 && gm_tiny_current_empty(c))
+				if (gm_spc_is_tiny(spc) && live == 1 && gm_tiny_current_empty(c))
 					live = 0;
 				if (s != &gm_empty_span && live <= 0)
 					n += READ_ONCE(s->npages);

@@ -27,11 +27,6 @@ enum { GM_CTX_TASK, GM_CTX_SOFTIRQ, GM_CTX_HARDIRQ, GM_NR_CTX };
 #define GM_LARGE_CACHE		4
 #define GM_LARGE_CACHE_PAGES	256
 
-struct gm_mcache_stats {
-	unsigned long nmalloc;
-	unsigned long nfree;
-};
-
 /*
  * One span class of an mcache: all that its fast paths touch, in 32 bytes
  * reached through one pointer (two classes share a cache line).
@@ -278,8 +273,7 @@ unsigned long gm_mcache_freeable_pages(void);
 void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip);
 void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip);
 size_t gm_tiny_usable(struct gm_mspan *s, unsigned long p);
-struct gm_mspan *gm_mcache_large_get(unsigned int npages);
-bool gm_mcache_large_put(struct gm_mspan *s);
-void gm_mcache_large_uncount(unsigned int npages);
+void *gm_mcache_large_alloc(size_t size, gfp_t gfp);
+void gm_mcache_large_free(struct gm_mspan *s, unsigned long ip);
 
 #endif /* _GM_MCACHE_H */

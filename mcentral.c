@@ -24,6 +24,7 @@
 #include "mreport.h"
 #include "mcentral.h"
 #include "mheap.h"
+#include "mpagecache.h"
 
 struct gm_mcentral gm_central[GM_ALL_SPAN_CLASSES];
 GM_EXPORT_INTERNAL(gm_central);
@@ -104,7 +105,7 @@ static void gm_mcentral_sweep_span(struct gm_mcentral *c, struct gm_mspan *s)
 static bool gm_mcentral_keep_empty(struct gm_mcentral *c, struct gm_mspan *s)
 {
 	lockdep_assert_held(&c->lock);
-	if (c->spanclass > GM_TINY_SPC || c->nempty >= GM_MCENTRAL_EMPTY_KEEP)
+	if (gm_spc_is_debug(c->spanclass) || c->nempty >= GM_MCENTRAL_EMPTY_KEEP)
 		return false;
 	s->list = GM_LIST_EMPTY;
 	s->sweepgen = GM_SG_SWEPT;
@@ -120,7 +121,7 @@ static bool gm_mcentral_keep_empty(struct gm_mcentral *c, struct gm_mspan *s)
  */
 void gm_mcentral_release(struct gm_mspan *s)
 {
-	if (s->spanclass > GM_TINY_SPC && want_init_on_free())
+	if (gm_spc_is_debug(s->spanclass) && want_init_on_free())
 		memset((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
 	if (s->tiny) {
 		gm_fixalloc_free(&gm_heap.tinyalloc, s->tiny);
@@ -135,11 +136,11 @@ static struct gm_mspan *gm_mcentral_grow(unsigned int spc, gfp_t gfp)
 	unsigned int sc = gm_spc_sizeclass(spc);
 	struct gm_mspan *s;
 
-	s = gm_heap_alloc_aligned(gm_class_to_npages[sc], gm_class_span_align(sc), gfp);
+	s = gm_pagecache_alloc_span(gm_class_to_npages[sc], gm_class_span_align(sc), gfp);
 	if (!s)
 		return NULL;
 	gm_span_init_small(s, spc);
-	if (spc == GM_TINY_SPC) {
+	if (gm_spc_is_tiny(spc)) {
 		s->tiny = gm_fixalloc_alloc(&gm_heap.tinyalloc, gfp);
 		if (!s->tiny) {
 			gm_heap_free(s);
@@ -147,10 +148,10 @@ static struct gm_mspan *gm_mcentral_grow(unsigned int spc, gfp_t gfp)
 		}
 	}
 	/* Debug spans: no stale "freed" metadata from the pages' earlier life. */
-	if (spc > GM_TINY_SPC)
+	if (gm_spc_is_debug(spc))
 		memset((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
-	gm_heap_publish(s, spc == GM_TINY_SPC ? GM_SPAN_TINY :
-			spc > GM_TINY_SPC ? GM_SPAN_DEBUG : GM_SPAN_SMALL);
+	gm_heap_publish(s, gm_spc_is_tiny(spc) ? GM_SPAN_TINY :
+			gm_spc_is_debug(spc) ? GM_SPAN_DEBUG : GM_SPAN_SMALL);
 	return s;
 }
 
@@ -244,7 +245,7 @@ GM_EXPORT_INTERNAL(gm_mcentral_uncache_span);
  * the span is on a swept list, move it to the unswept one. Returns true if
  * the bit was already set (a double free).
  */
-bool gm_mcentral_pending_free(struct gm_mspan *s, unsigned int idx)
+static bool gm_mcentral_pending_free(struct gm_mspan *s, unsigned int idx)
 {
 	struct gm_mcentral *c = &gm_central[s->spanclass];
 	unsigned long flags;
@@ -260,6 +261,38 @@ bool gm_mcentral_pending_free(struct gm_mspan *s, unsigned int idx)
 	spin_unlock_irqrestore(&c->lock, flags);
 	return dbl;
 }
+
+/*
+ * A free by a non-owner: record it on the side; the owner's alloc_bits are
+ * only read here. The free that makes npending 1 goes through the mcentral
+ * (under its lock), which makes a listed span findable again; the others
+ * only set their bit. Nothing touches @s after its bit is set, except under
+ * the mcentral lock, so the span cannot be released under our feet.
+ */
+bool gm_mcentral_free_remote(struct gm_mspan *s, unsigned int idx, const void *p,
+			     unsigned long ip)
+{
+	bool dbl;
+
+	/* cached_bits is the owner's: a racy read, enough to catch a bug. */
+	if (!test_bit(idx, s->alloc_bits) || test_bit(idx, s->cached_bits)) {
+		gm_report_free(p, "object is not allocated (double free?)", true, ip);
+		return false;
+	}
+	if (want_init_on_free() && s->state != GM_SPAN_DEBUG)
+		memset((void *)p, 0, s->elemsize);
+	if (atomic_inc_return(&s->npending) == 1)
+		dbl = gm_mcentral_pending_free(s, idx);
+	else
+		dbl = test_and_set_bit(idx, s->free_bits);
+	if (unlikely(dbl)) {
+		atomic_dec(&s->npending);
+		gm_report_free(p, "object freed twice", true, ip);
+		return false;
+	}
+	return true;
+}
+GM_EXPORT_INTERNAL(gm_mcentral_free_remote);
 
 /*
  * Sweep every unswept span of every class; spans left without objects, and
@@ -363,8 +396,8 @@ unsigned long gm_mcentral_leak_report(void)
 		if (live)
 			pr_err("unload with %lu live object(s) of %u bytes in %lu span(s) (class %u%s)\n",
 			       live, gm_class_to_size[gm_spc_sizeclass(i)], spans,
-			       gm_spc_sizeclass(i), i == GM_TINY_SPC ? ", tiny blocks" :
-			       i > GM_TINY_SPC ? ", debug" : "");
+			       gm_spc_sizeclass(i), gm_spc_is_tiny(i) ? ", tiny blocks" :
+			       gm_spc_is_debug(i) ? ", debug" : "");
 		total += live;
 	}
 	return total;

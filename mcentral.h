@@ -8,7 +8,6 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/spinlock.h>
-#include "mdebug.h"
 #include "mspan.h"
 
 /* How many unswept full spans cacheSpan sweeps before growing (Go: 100). */
@@ -57,7 +56,8 @@ static inline unsigned int gm_class_span_align(unsigned int sc)
 void gm_mcentral_init(void);
 struct gm_mspan *gm_mcentral_cache_span(unsigned int spc, gfp_t gfp);
 void gm_mcentral_uncache_span(struct gm_mspan *s);
-bool gm_mcentral_pending_free(struct gm_mspan *s, unsigned int idx);
+bool gm_mcentral_free_remote(struct gm_mspan *s, unsigned int idx, const void *p,
+			     unsigned long ip);
 void gm_mcentral_release(struct gm_mspan *s);
 unsigned long gm_mcentral_sweep_all(void);
 unsigned long gm_mcentral_freeable_pages(void);

@@ -20,18 +20,15 @@
 #include <linux/debugfs.h>
 #include <linux/log2.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include "gm_compat.h"
 #include "mem.h"
 #include "mreport.h"
-#include "mcache.h"
 #include "mcentral.h"
 #include "mdebug.h"
 #include "mheap.h"
-#include "mpagecache.h"
 
 #define GM_RED_ACTIVE	0xcc
 #define GM_RED_INACTIVE	0xbb
@@ -62,18 +59,9 @@ struct gm_dclass {
 
 unsigned int gm_debug_flags;
 GM_EXPORT_INTERNAL(gm_debug_flags);
-/*
- * Whether turning debug mode on may drain the mcaches, from init to exit.
- * sysfs keeps the parameter writable until after exit has run (and from
- * before init): a write then only sets the flags. The mutex makes exit wait
- * for a drain in progress, which uses the workqueue gm_mcache_exit destroys.
- */
-static DEFINE_MUTEX(gm_debug_lock);
-static bool gm_debug_ready;
 static struct gm_dclass gm_dclasses[GM_NUM_SIZE_CLASSES];
 static atomic_long_t gm_dbg_errors;
 static atomic_long_t gm_dbg_bytes_alloc, gm_dbg_bytes_free;
-static struct dentry *gm_dbg_dir;
 static unsigned long gm_dbg_last_checked, gm_dbg_last_errors;
 
 static struct gm_dmeta *gm_dmeta(struct gm_mspan *s, unsigned long obj)
@@ -105,7 +93,7 @@ static void gm_dbg_report(struct gm_mspan *s, unsigned long obj, const char *bug
 			  const char *info, const char *fix)
 {
 	struct gm_dmeta *m = gm_dmeta(s, obj);
-	unsigned int sc = s->spanclass - GM_NUM_SPAN_CLASSES;
+	unsigned int sc = gm_spc_sizeclass(s->spanclass);
 
 	pr_err("=============================================================================\n");
 	pr_err("BUG gomalloc-%u (class %u, debug): %s\n", gm_class_to_size[sc], sc, bug);
@@ -154,7 +142,7 @@ static void gm_dbg_check_free_slot(struct gm_mspan *s, unsigned long obj)
 {
 	struct gm_dmeta *m = gm_dmeta(s, obj);
 
-	lockdep_assert_held(&gm_dclasses[s->spanclass - GM_NUM_SPAN_CLASSES].lock);
+	lockdep_assert_held(&gm_dclasses[gm_spc_sizeclass(s->spanclass)].lock);
 
 	if (m->magic != GM_MAGIC_FREED)
 		return;
@@ -169,6 +157,12 @@ static void gm_dbg_check_free_slot(struct gm_mspan *s, unsigned long obj)
 			     "Redzone overwritten");
 }
 
+/* Is there room for a debug object of @size (red zone, metadata) in a class? */
+bool gm_debug_fits(size_t size)
+{
+	return size + GM_RED_MIN + sizeof(struct gm_dmeta) <= GM_MAX_SMALL_SIZE;
+}
+
 void *gm_debug_alloc(size_t size, gfp_t gfp, unsigned long ip)
 {
 	size_t need = size + GM_RED_MIN + sizeof(struct gm_dmeta);
@@ -179,8 +173,8 @@ void *gm_debug_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	unsigned long flags;
 	void *p;
 
-	if (need > GM_MAX_SMALL_SIZE)
-		return gm_large_alloc(size, gfp);	/* large objects: not checked */
+	if (WARN_ON_ONCE(need > GM_MAX_SMALL_SIZE))	/* see gm_debug_fits() */
+		return NULL;
 	sc = gm_size_to_class(need);
 	/*
 	 * Power-of-two sizes keep their natural alignment, as outside debug
@@ -235,7 +229,7 @@ void *gm_debug_alloc(size_t size, gfp_t gfp, unsigned long ip)
 
 void gm_debug_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 {
-	unsigned int idx = gm_span_objindex(s, p), sc = s->spanclass - GM_NUM_SPAN_CLASSES;
+	unsigned int idx = gm_span_objindex(s, p), sc = gm_spc_sizeclass(s->spanclass);
 	struct gm_dclass *dc = &gm_dclasses[sc];
 	struct gm_dmeta *m;
 	unsigned long flags;
@@ -280,7 +274,7 @@ void gm_debug_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 	memset((void *)p + m->size, GM_RED_INACTIVE, gm_red_end(s, p) - p - m->size);
 	atomic_long_add(m->size, &gm_dbg_bytes_free);
 	WRITE_ONCE(dc->nfree, dc->nfree + 1);
-	ok = gm_span_free_remote(s, idx, (void *)p, ip);
+	ok = gm_mcentral_free_remote(s, idx, (void *)p, ip);
 	spin_unlock_irqrestore(&dc->lock, flags);
 	WARN_ON_ONCE(!ok);
 }
@@ -305,7 +299,7 @@ static unsigned long gm_dbg_validate_span(struct gm_mspan *s)
 	unsigned long checked = 0, obj;
 	unsigned int idx;
 
-	lockdep_assert_held(&gm_dclasses[s->spanclass - GM_NUM_SPAN_CLASSES].lock);
+	lockdep_assert_held(&gm_dclasses[gm_spc_sizeclass(s->spanclass)].lock);
 
 	for (idx = 0; idx < s->nelems; idx++) {
 		struct gm_dmeta *m;
@@ -383,49 +377,41 @@ void gm_debug_stats(long *objects, long *bytes)
 	*bytes = atomic_long_read(&gm_dbg_bytes_alloc) - atomic_long_read(&gm_dbg_bytes_free);
 }
 
-/* ---- switching: the `debug` parameter and the KUnit tests ---- */
+/* ---- the `debug` parameter's syntax (set in gomalloc_mod.c) ---- */
 
-int gm_debug_set(unsigned int flags)
+/* "1" or "all", "0" or "", else letters of Z, P and U (commas allowed). */
+int gm_debug_parse(const char *val, unsigned int *flags)
 {
-	mutex_lock(&gm_debug_lock);
-	WRITE_ONCE(gm_debug_flags, flags);
-	/* On: no mcache may keep serving normal objects from its spans. */
-	if (flags && gm_debug_ready)
-		gm_mcache_drain_all_wait();
-	mutex_unlock(&gm_debug_lock);
-	return 0;
-}
-GM_EXPORT_INTERNAL(gm_debug_set);
-
-static int gm_debug_param_set(const char *val, const struct kernel_param *kp)
-{
-	unsigned int flags = 0;
 	const char *c;
 
-	if (sysfs_streq(val, "1") || sysfs_streq(val, "all"))
-		flags = GM_DEBUG_ALL;
-	else if (!sysfs_streq(val, "0") && !sysfs_streq(val, ""))
-		for (c = val; *c && *c != '\n'; c++) {
-			switch (*c) {
-			case 'z': case 'Z':
-				flags |= GM_DEBUG_REDZONE;
-				break;
-			case 'p': case 'P':
-				flags |= GM_DEBUG_POISON;
-				break;
-			case 'u': case 'U':
-				flags |= GM_DEBUG_TRACK;
-				break;
-			case ',':
-				break;
-			default:
-				return -EINVAL;
-			}
+	*flags = 0;
+	if (sysfs_streq(val, "1") || sysfs_streq(val, "all")) {
+		*flags = GM_DEBUG_ALL;
+		return 0;
+	}
+	if (sysfs_streq(val, "0") || sysfs_streq(val, ""))
+		return 0;
+	for (c = val; *c && *c != '\n'; c++) {
+		switch (*c) {
+		case 'z': case 'Z':
+			*flags |= GM_DEBUG_REDZONE;
+			break;
+		case 'p': case 'P':
+			*flags |= GM_DEBUG_POISON;
+			break;
+		case 'u': case 'U':
+			*flags |= GM_DEBUG_TRACK;
+			break;
+		case ',':
+			break;
+		default:
+			return -EINVAL;
 		}
-	return gm_debug_set(flags);
+	}
+	return 0;
 }
 
-static int gm_debug_param_get(char *buf, const struct kernel_param *kp)
+int gm_debug_show(char *buf)
 {
 	unsigned int f = READ_ONCE(gm_debug_flags);
 
@@ -433,14 +419,6 @@ static int gm_debug_param_get(char *buf, const struct kernel_param *kp)
 			  f & GM_DEBUG_POISON ? "P" : "", f & GM_DEBUG_TRACK ? "U" : "",
 			  f ? "" : "0");
 }
-
-static const struct kernel_param_ops gm_debug_param_ops = {
-	.set = gm_debug_param_set,
-	.get = gm_debug_param_get,
-};
-module_param_cb(debug, &gm_debug_param_ops, NULL, 0644);
-MODULE_PARM_DESC(debug,
-		 "Debug mode like slub_debug: Z red zones, P poisoning, U caller tracking, 1 all, 0 off");
 
 static ssize_t gm_validate_write(struct file *f, const char __user *buf, size_t n,
 				 loff_t *pos)
@@ -466,20 +444,18 @@ static const struct file_operations gm_validate_fops = {
 	.llseek = default_llseek,
 };
 
-int gm_debug_init(void)
+void gm_debug_init(void)
 {
 	unsigned int sc;
 
 	for (sc = 0; sc < GM_NUM_SIZE_CLASSES; sc++)
 		spin_lock_init(&gm_dclasses[sc].lock);
-	gm_dbg_dir = debugfs_create_dir("gomalloc", NULL);
-	debugfs_create_file("validate", 0600, gm_dbg_dir, NULL, &gm_validate_fops);
-	gm_heap_debugfs(gm_dbg_dir);
-	gm_pagecache_debugfs(gm_dbg_dir);
-	mutex_lock(&gm_debug_lock);
-	gm_debug_ready = true;
-	mutex_unlock(&gm_debug_lock);
-	return 0;
+}
+
+/* debugfs gomalloc/validate: a write checks every debug object. */
+void gm_debug_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("validate", 0600, dir, NULL, &gm_validate_fops);
 }
 
 /* Give back the debug classes' current spans (reclaim, unload). */
@@ -502,12 +478,8 @@ void gm_debug_drain(void)
 }
 GM_EXPORT_INTERNAL(gm_debug_drain);
 
-/* Parameter writes may still come: they find !ready and drain nothing. */
+/* Unload: the debug classes' spans go back (their objects are leaked). */
 void gm_debug_exit(void)
 {
-	mutex_lock(&gm_debug_lock);
-	gm_debug_ready = false;
-	mutex_unlock(&gm_debug_lock);
-	debugfs_remove_recursive(gm_dbg_dir);
 	gm_debug_drain();
 }

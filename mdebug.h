@@ -12,10 +12,6 @@
 #define GM_DEBUG_TRACK		BIT(2)	/* U: record alloc and free callers */
 #define GM_DEBUG_ALL		(GM_DEBUG_REDZONE | GM_DEBUG_POISON | GM_DEBUG_TRACK)
 
-/* Debug objects live in their own spans, of span class GM_DEBUG_SPC(sc). */
-#define GM_DEBUG_SPC(sc)	(GM_NUM_SPAN_CLASSES + (sc))
-#define GM_ALL_SPAN_CLASSES	(2 * GM_NUM_SPAN_CLASSES)
-
 extern unsigned int gm_debug_flags;
 
 static inline bool gm_debug_enabled(void)
@@ -23,16 +19,25 @@ static inline bool gm_debug_enabled(void)
 	return READ_ONCE(gm_debug_flags) != 0;
 }
 
+bool gm_debug_fits(size_t size);
 void *gm_debug_alloc(size_t size, gfp_t gfp, unsigned long ip);
 void gm_debug_free(struct gm_mspan *s, unsigned long p, unsigned long ip);
 size_t gm_debug_usable(struct gm_mspan *s, unsigned long p);
-int gm_debug_set(unsigned int flags);
+/*
+ * Switch debug mode (gomalloc_mod.c, above the mcaches it drains when
+ * turning it on): the `debug` parameter and the KUnit tests.
+ */
+int gm_set_debug_flags(unsigned int flags);
+int gm_debug_parse(const char *val, unsigned int *flags);
+int gm_debug_show(char *buf);
 unsigned long gm_debug_validate(void);
 unsigned long gm_debug_errors(void);
 void gm_debug_stats(long *objects, long *bytes);
 void gm_debug_class_stats(unsigned int sc, unsigned long *nmalloc,
 			  unsigned long *nfree);
-int gm_debug_init(void);
+void gm_debug_init(void);
+struct dentry;
+void gm_debug_debugfs(struct dentry *dir);
 void gm_debug_exit(void);
 void gm_debug_drain(void);
 

@@ -23,8 +23,6 @@
 #include "mem.h"
 #include "mreport.h"
 #include "mheap.h"
-#include "mcache.h"
-#include "mpagecache.h"
 
 struct gm_mheap gm_heap;
 GM_EXPORT_INTERNAL(gm_heap);
@@ -55,7 +53,7 @@ MODULE_PARM_DESC(retain_pages,
 static DECLARE_FAULT_ATTR(gm_fail_alloc);
 #endif
 
-static bool gm_should_fail_alloc(unsigned int npages, gfp_t gfp)
+bool gm_heap_should_fail(unsigned int npages, gfp_t gfp)
 {
 #ifdef CONFIG_FAULT_INJECTION
 	unsigned long flags;
@@ -116,7 +114,7 @@ GM_EXPORT_INTERNAL(gm_grow_max_order);
 
 static void gm_index_init(void);
 
-int gm_heap_init(void)
+void gm_heap_init(void)
 {
 	BUILD_BUG_ON(GM_MAX_ORDER > GM_TOP_ORDER);
 	gm_index_init();
@@ -128,7 +126,6 @@ int gm_heap_init(void)
 	gm_fixalloc_init(&gm_heap.arenaalloc, "arena", sizeof(struct gm_arena));
 	gm_fixalloc_init(&gm_heap.tinyalloc, "tiny",
 			 sizeof(struct gm_tiny_block) * (PAGE_SIZE / GM_TINY_BLOCK));
-	return 0;
 }
 
 /* ---- the index: direct-map address -> region -> span per page ---- */
@@ -604,29 +601,21 @@ static bool gm_heap_nofail(gfp_t gfp)
 }
 
 /*
- * A span of @npages pages starting on an @align-page boundary (a power of
- * two, at most the order of an arena that fits @npages: a new arena always
- * serves it), state DEAD: the caller initialises it, then
- * gm_heap_publish()es it. Small runs come from this CPU's pageCache.
+ * gm_heap_alloc_aligned() without the injected failure, in @spare (a span
+ * descriptor, or NULL for a new one) if it comes from the free tree: the
+ * pageCache's fallback, which has made its own check and taken @spare.
  */
-struct gm_mspan *gm_heap_alloc_aligned(unsigned int npages, unsigned int align, gfp_t gfp)
+struct gm_mspan *gm_heap_alloc_span(unsigned int npages, unsigned int align, gfp_t gfp,
+				    struct gm_mspan *spare)
 {
-	struct gm_mspan *spare, *spare2 = NULL, *s;
-	unsigned long flags, base;
+	struct gm_mspan *spare2 = NULL, *s;
+	unsigned long flags;
 	int tries, ret;
 
-	if (gm_should_fail_alloc(npages, gfp))
-		return NULL;
-	spare = gm_fixalloc_alloc(&gm_heap.spanalloc, gfp);
-	if (!spare)
-		return NULL;
-	if (npages < GM_PCACHE_MAX_RUN) {
-		base = gm_pagecache_alloc(npages, align, gfp, &spare->arena);
-		if (base) {
-			spare->base = base;
-			spare->npages = npages;
-			return spare;
-		}
+	if (!spare) {
+		spare = gm_fixalloc_alloc(&gm_heap.spanalloc, gfp);
+		if (!spare)
+			return NULL;
 	}
 	/* An aligned cut may leave a head and a tail: one more descriptor. */
 	if (align > 1) {
@@ -667,6 +656,19 @@ struct gm_mspan *gm_heap_alloc_aligned(unsigned int npages, unsigned int align, 
 	if (spare2)
 		gm_fixalloc_free(&gm_heap.spanalloc, spare2);
 	return NULL;
+}
+
+/*
+ * A span of @npages pages starting on an @align-page boundary (a power of
+ * two, at most the order of an arena that fits @npages: a new arena always
+ * serves it), state DEAD: the caller initialises it, then
+ * gm_heap_publish()es it. From the free tree, growing the heap if needed.
+ */
+struct gm_mspan *gm_heap_alloc_aligned(unsigned int npages, unsigned int align, gfp_t gfp)
+{
+	if (gm_heap_should_fail(npages, gfp))
+		return NULL;
+	return gm_heap_alloc_span(npages, align, gfp, NULL);
 }
 GM_EXPORT_INTERNAL(gm_heap_alloc_aligned);
 
@@ -763,48 +765,6 @@ unsigned long gm_heap_release(unsigned long keep_pages)
 	return released;
 }
 GM_EXPORT_INTERNAL(gm_heap_release);
-
-/*
- * ---- large objects: a span each, page-aligned; of a power-of-two number
- * of pages, aligned to their size ----
- */
-
-void *gm_large_alloc(size_t size, gfp_t gfp)
-{
-	unsigned int npages = DIV_ROUND_UP(size, PAGE_SIZE);
-	struct gm_mspan *s = gm_mcache_large_get(npages);
-
-	if (!s) {
-		s = gm_heap_alloc_aligned(npages, gm_large_align(npages), gfp);
-		if (!s) {
-			gm_mcache_large_uncount(npages);
-			return NULL;
-		}
-		s->spanclass = 0;
-		s->elemsize = 0;
-		s->nelems = 1;
-		gm_heap_publish(s, GM_SPAN_LARGE);
-	}
-	if (want_init_on_alloc(gfp))
-		memset((void *)s->base, 0, (size_t)npages << PAGE_SHIFT);
-	return (void *)s->base;
-}
-GM_EXPORT_INTERNAL(gm_large_alloc);
-
-/* The caller checked that the pointer is the span's base. */
-void gm_large_free(struct gm_mspan *s, unsigned long ip)
-{
-	/* Claim the span: of two racing frees, only one gets LARGE. */
-	if (cmpxchg(&s->state, GM_SPAN_LARGE, GM_SPAN_LCACHE) != GM_SPAN_LARGE) {
-		gm_report_free((void *)s->base, "large object freed twice", true, ip);
-		return;
-	}
-	if (want_init_on_free())
-		memset((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
-	if (!gm_mcache_large_put(s))
-		gm_heap_free(s);
-}
-GM_EXPORT_INTERNAL(gm_large_free);
 
 /*
  * Give back the blocks held back above the index (memory pressure, unload;

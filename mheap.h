@@ -69,10 +69,13 @@ extern unsigned int gm_grow_max_order;
 extern unsigned long gm_index_limit;
 #define GM_UNINDEXED_MAX	8
 
-int gm_heap_init(void);
+void gm_heap_init(void);
 void gm_heap_exit(void);
 void gm_heap_debugfs(struct dentry *dir);
+bool gm_heap_should_fail(unsigned int npages, gfp_t gfp);
 struct gm_mspan *gm_heap_alloc_aligned(unsigned int npages, unsigned int align, gfp_t gfp);
+struct gm_mspan *gm_heap_alloc_span(unsigned int npages, unsigned int align, gfp_t gfp,
+				    struct gm_mspan *spare);
 void gm_heap_free(struct gm_mspan *s);
 void gm_heap_publish(struct gm_mspan *s, enum gm_span_state state);
 unsigned long gm_heap_release(unsigned long keep_pages);
@@ -83,7 +86,6 @@ struct gm_mspan *gm_heap_alloc_aligned_run_locked(unsigned int npages, unsigned 
 						  struct gm_mspan *spare,
 						  struct gm_mspan **spare2);
 void gm_heap_free_run_locked(struct gm_mspan *s);
-struct gm_mspan *gm_span_lookup(unsigned long p);
 void gm_heap_set_spans(struct gm_mspan *s, unsigned long base,
 		       unsigned int npages);
 bool gm_heap_owns_range(unsigned long p);
@@ -93,19 +95,6 @@ static inline struct gm_mspan *gm_heap_alloc(unsigned int npages, gfp_t gfp)
 {
 	return gm_heap_alloc_aligned(npages, 1, gfp);
 }
-
-/*
- * Alignment in pages of a large object's span: its size when that is a
- * power of two (natural alignment, as kmalloc), else a page. Depends on
- * @npages alone, so a parked span of the same size is aligned enough.
- */
-static inline unsigned int gm_large_align(unsigned int npages)
-{
-	return is_power_of_2(npages) ? npages : 1;
-}
-
-void *gm_large_alloc(size_t size, gfp_t gfp);
-void gm_large_free(struct gm_mspan *s, unsigned long ip);
 
 /*
  * The index entry for @p's page, whatever its state, or NULL when @p is not

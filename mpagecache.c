@@ -22,13 +22,12 @@
 
 static DEFINE_PER_CPU(struct gm_pagecache, gm_pcache);
 
-int gm_pagecache_init(void)
+void gm_pagecache_init(void)
 {
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu)
 		spin_lock_init(&per_cpu_ptr(&gm_pcache, cpu)->lock);
-	return 0;
 }
 
 /*
@@ -114,8 +113,8 @@ static struct gm_pagecache *gm_pagecache_lock_this(unsigned long *flags)
  * already ran): the new block goes to the cache of the CPU we are on once
  * it is in hand, which is online.
  */
-unsigned long gm_pagecache_alloc(unsigned int npages, unsigned int align, gfp_t gfp,
-				 struct gm_arena **arena)
+static unsigned long gm_pagecache_alloc(unsigned int npages, unsigned int align, gfp_t gfp,
+					struct gm_arena **arena)
 {
 	struct gm_mspan *b, *old = NULL;
 	struct gm_pagecache *pc;
@@ -152,7 +151,35 @@ unsigned long gm_pagecache_alloc(unsigned int npages, unsigned int align, gfp_t 
 		gm_heap_free(b);	/* lost a race with another refill */
 	return base;
 }
-GM_EXPORT_INTERNAL(gm_pagecache_alloc);
+
+/*
+ * A span of @npages pages on an @align-page boundary, state DEAD, for the
+ * caller to initialise and gm_heap_publish(): what mcentral and the large
+ * objects ask for. Spans under GM_PCACHE_MAX_RUN pages come from this CPU's
+ * pageCache when it can serve them (Go's mheap.allocSpan: pcache first),
+ * the others and the misses from the heap.
+ */
+struct gm_mspan *gm_pagecache_alloc_span(unsigned int npages, unsigned int align,
+					 gfp_t gfp)
+{
+	struct gm_mspan *s;
+	unsigned long base;
+
+	if (npages >= GM_PCACHE_MAX_RUN)
+		return gm_heap_alloc_aligned(npages, align, gfp);
+	if (gm_heap_should_fail(npages, gfp))
+		return NULL;
+	s = gm_fixalloc_alloc(&gm_heap.spanalloc, gfp);
+	if (!s)
+		return NULL;
+	base = gm_pagecache_alloc(npages, align, gfp, &s->arena);
+	if (!base)	/* the heap takes @s */
+		return gm_heap_alloc_span(npages, align, gfp, s);
+	s->base = base;
+	s->npages = npages;
+	return s;
+}
+GM_EXPORT_INTERNAL(gm_pagecache_alloc_span);
 
 /* flush: give the free pages of @cpu's block back to the heap. */
 void gm_pagecache_flush(unsigned int cpu)

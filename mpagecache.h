@@ -19,11 +19,10 @@ struct gm_pagecache {
 	unsigned long hits, refills, flushes;
 };
 
-int gm_pagecache_init(void);
+void gm_pagecache_init(void);
 void gm_pagecache_exit(void);
-struct gm_arena;
-unsigned long gm_pagecache_alloc(unsigned int npages, unsigned int align, gfp_t gfp,
-				 struct gm_arena **arena);
+struct gm_mspan *gm_pagecache_alloc_span(unsigned int npages, unsigned int align,
+					 gfp_t gfp);
 void gm_pagecache_flush(unsigned int cpu);
 void gm_pagecache_flush_all(void);
 unsigned long gm_pagecache_free_pages(void);

@@ -150,35 +150,3 @@ unsigned int gm_span_pending(struct gm_mspan *s)
 {
 	return max(atomic_read(&s->npending), 0);
 }
-
-/*
- * A free by a non-owner: record it on the side; the owner's alloc_bits are
- * only read here. The free that makes npending 1 goes through the mcentral
- * (under its lock), which makes a listed span findable again; the others
- * only set their bit. Nothing touches @s after its bit is set, except under
- * the mcentral lock, so the span cannot be released under our feet.
- */
-bool gm_span_free_remote(struct gm_mspan *s, unsigned int idx, const void *p,
-			 unsigned long ip)
-{
-	bool dbl;
-
-	/* cached_bits is the owner's: a racy read, enough to catch a bug. */
-	if (!test_bit(idx, s->alloc_bits) || test_bit(idx, s->cached_bits)) {
-		gm_report_free(p, "object is not allocated (double free?)", true, ip);
-		return false;
-	}
-	if (want_init_on_free() && s->state != GM_SPAN_DEBUG)
-		memset((void *)p, 0, s->elemsize);
-	if (atomic_inc_return(&s->npending) == 1)
-		dbl = gm_mcentral_pending_free(s, idx);
-	else
-		dbl = test_and_set_bit(idx, s->free_bits);
-	if (unlikely(dbl)) {
-		atomic_dec(&s->npending);
-		gm_report_free(p, "object freed twice", true, ip);
-		return false;
-	}
-	return true;
-}
-GM_EXPORT_INTERNAL(gm_span_free_remote);

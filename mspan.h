@@ -12,11 +12,8 @@
 #ifdef CONFIG_X86_64
 #include <asm/asm.h>
 #endif
-#include "sizeclasses.h"
+#include "spanclass.h"
 
-/* Span classes: the size classes, then one class of 16-byte tiny blocks. */
-#define GM_TINY_SPC		GM_NUM_SIZE_CLASSES
-#define GM_NUM_SPAN_CLASSES	(GM_NUM_SIZE_CLASSES + 1)
 #define GM_TINY_BLOCK		16
 #define GM_SPAN_BITMAP_LONGS	BITS_TO_LONGS(GM_MAX_OBJS_PER_SPAN)
 
@@ -41,14 +38,6 @@ enum gm_span_list {
 	GM_LIST_FULL_UNSWEPT,
 	GM_LIST_EMPTY,
 };
-
-/* The size class behind a span class (tiny blocks: 16 bytes; debug classes). */
-static inline unsigned int gm_spc_sizeclass(unsigned int spc)
-{
-	if (spc > GM_TINY_SPC)
-		return spc - GM_NUM_SPAN_CLASSES;
-	return spc == GM_TINY_SPC ? 2 : spc;
-}
 
 /*
  * Per tiny block: which byte offsets start a live sub-object (set by the CPU
@@ -211,8 +200,6 @@ void *gm_span_next_free(struct gm_mspan *s);
 unsigned int gm_span_sweep(struct gm_mspan *s);
 void gm_span_reset_cache(struct gm_mspan *s);
 void gm_span_uncache_objects(struct gm_mspan *s);
-bool gm_span_free_remote(struct gm_mspan *s, unsigned int idx, const void *p,
-			 unsigned long ip);
 unsigned int gm_span_pending(struct gm_mspan *s);
 
 #endif /* _GM_MSPAN_H */

@@ -161,10 +161,10 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "debug_errors: %lu\n", gm_debug_errors());
 	seq_puts(m, "# class objsize pages_per_span objs_per_span spans inuse cached_percpu allocs frees\n");
 	for (spc = 1; spc < GM_NUM_SPAN_CLASSES; spc++) {
-		unsigned int sc = spc == GM_TINY_SPC ? 2 : spc;
+		unsigned int sc = gm_spc_sizeclass(spc);
 
 		seq_printf(m, "%s%-3u %6u %2u %4u %6lu %8lu %6lu %10lu %10lu\n",
-			   spc == GM_TINY_SPC ? "t" : "", spc, gm_class_to_size[sc],
+			   gm_spc_is_tiny(spc) ? "t" : "", spc, gm_class_to_size[sc],
 			   gm_class_to_npages[sc], gm_class_to_nobjs[sc],
 			   READ_ONCE(gm_central[spc].nspans),
 			   sum[spc].nmalloc - sum[spc].nfree, sum[spc].cached,

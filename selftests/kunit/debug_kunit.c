@@ -10,6 +10,7 @@
 #include "gm_compat.h"
 #include "mem.h"
 #include "mreport.h"
+#include "mstats.h"
 #include "gm_kunit.h"
 #include "mdebug.h"
 #include "mheap.h"
@@ -23,13 +24,13 @@ static int gm_debug_test_init(struct kunit *test)
 	gm_errors_seen = 0;
 	kunit_add_named_resource(test, NULL, NULL, &gm_errors_res, "gomalloc_errors",
 				 &gm_errors_seen);
-	gm_debug_set(GM_DEBUG_ALL);
+	gm_set_debug_flags(GM_DEBUG_ALL);
 	return 0;
 }
 
 static void gm_debug_test_exit(struct kunit *test)
 {
-	gm_debug_set(0);
+	gm_set_debug_flags(0);
 	gm_kunit_quiet_exit(test);
 }
 

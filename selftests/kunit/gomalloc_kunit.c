@@ -96,15 +96,23 @@ static void gm_test_fixalloc_reuse(struct kunit *test)
 
 /* ---- mheap ---- */
 
-static struct gm_mspan *gm_test_span(struct kunit *test, unsigned int npages)
+/* A span of @npages from the heap (or @pcache: the pageCache), published. */
+static struct gm_mspan *gm_test_span_from(struct kunit *test, unsigned int npages,
+					  bool pcache)
 {
-	struct gm_mspan *s = gm_heap_alloc(npages, GFP_KERNEL);
+	struct gm_mspan *s = pcache ? gm_pagecache_alloc_span(npages, 1, GFP_KERNEL) :
+				      gm_heap_alloc(npages, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	KUNIT_EXPECT_EQ(test, s->npages, npages);
 	s->nelems = 1;
 	gm_heap_publish(s, GM_SPAN_LARGE);
 	return s;
+}
+
+static struct gm_mspan *gm_test_span(struct kunit *test, unsigned int npages)
+{
+	return gm_test_span_from(test, npages, false);
 }
 
 static struct gm_mspan *gm_test_free_run(unsigned long p)
@@ -290,7 +298,7 @@ static void gm_test_span_of(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, k);
 	KUNIT_ASSERT_NOT_NULL(test, v);
-	p = gm_large_alloc(100000, GFP_KERNEL);
+	p = gm_mcache_large_alloc(100000, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	s = gm_span_of(p);
 	KUNIT_ASSERT_NOT_NULL(test, s);
@@ -310,7 +318,7 @@ static void gm_test_span_of(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, gm_span_of(gm_test_span_of));	/* module text */
 	KUNIT_EXPECT_NULL(test, gm_span_of(ERR_PTR(-EINVAL)));
 	KUNIT_EXPECT_NULL(test, gm_span_of((void *)~0UL));
-	gm_large_free(s, 0);
+	gm_mcache_large_free(s, 0);
 	KUNIT_EXPECT_NULL(test, gm_span_of(p));
 	kfree(k);
 	vfree(v);
@@ -349,8 +357,8 @@ static void gm_test_pagecache_alloc_flush(struct kunit *test)
 
 	migrate_disable();
 	cpu = smp_processor_id();
-	a = gm_test_span(test, 4);	/* cut from this CPU's pageCache */
-	b = gm_test_span(test, 8);
+	a = gm_test_span_from(test, 4, true);	/* cut from this CPU's pageCache */
+	b = gm_test_span_from(test, 8, true);
 	KUNIT_EXPECT_EQ(test, b->base, a->base + 4 * PAGE_SIZE);
 	blk = gm_span_entry(a->base + 12 * PAGE_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, blk);

@@ -14,6 +14,7 @@
 #include "gm_compat.h"
 #include "mem.h"
 #include "mreport.h"
+#include "mstats.h"
 #include "gm_kunit.h"
 #include "mcache.h"
 #include "mcentral.h"
@@ -89,9 +90,9 @@ static void gm_test_span_remote_sweep(struct kunit *test)
 	for (i = 0; i < n; i++)
 		objs[i] = gm_span_next_free(s);
 	/* Remote frees: recorded on the side, allocation state untouched. */
-	KUNIT_EXPECT_TRUE(test, gm_span_free_remote(s, 5, objs[5], _THIS_IP_));
-	KUNIT_EXPECT_TRUE(test, gm_span_free_remote(s, 9, objs[9], _THIS_IP_));
-	KUNIT_EXPECT_FALSE(test, gm_span_free_remote(s, 9, objs[9], _THIS_IP_));
+	KUNIT_EXPECT_TRUE(test, gm_mcentral_free_remote(s, 5, objs[5], _THIS_IP_));
+	KUNIT_EXPECT_TRUE(test, gm_mcentral_free_remote(s, 9, objs[9], _THIS_IP_));
+	KUNIT_EXPECT_FALSE(test, gm_mcentral_free_remote(s, 9, objs[9], _THIS_IP_));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.double_frees), dbl + 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&s->npending), 2);
 	KUNIT_EXPECT_EQ(test, s->alloc_count, (u16)n);
@@ -104,7 +105,7 @@ static void gm_test_span_remote_sweep(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, gm_span_next_free(s), objs[5]);
 	KUNIT_EXPECT_PTR_EQ(test, gm_span_next_free(s), objs[9]);
 	for (i = 0; i < n; i++)
-		KUNIT_EXPECT_TRUE(test, gm_span_free_remote(s, i, objs[i], _THIS_IP_));
+		KUNIT_EXPECT_TRUE(test, gm_mcentral_free_remote(s, i, objs[i], _THIS_IP_));
 	gm_mcentral_uncache_span(s);	/* sweeps to empty: kept in reserve */
 	KUNIT_EXPECT_EQ(test, s->list, (u8)GM_LIST_EMPTY);
 	KUNIT_EXPECT_EQ(test, gm_central[GM_C64].nempty, 1U);
@@ -125,7 +126,7 @@ static void gm_test_mcentral_full_findable(struct kunit *test)
 	gm_mcentral_uncache_span(s);
 	KUNIT_EXPECT_EQ(test, s->list, (u8)GM_LIST_FULL_SWEPT);
 	KUNIT_EXPECT_EQ(test, c->nspans, 1UL);
-	KUNIT_EXPECT_TRUE(test, gm_span_free_remote(s, 7, objs[7], _THIS_IP_));
+	KUNIT_EXPECT_TRUE(test, gm_mcentral_free_remote(s, 7, objs[7], _THIS_IP_));
 	KUNIT_EXPECT_EQ(test, s->list, (u8)GM_LIST_FULL_UNSWEPT);
 	KUNIT_EXPECT_EQ(test, s->sweepgen, GM_SG_NEEDS_SWEEP);
 	t = gm_test_small_span(test, GM_C64);
@@ -133,7 +134,7 @@ static void gm_test_mcentral_full_findable(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->nspans, 1UL);
 	KUNIT_EXPECT_PTR_EQ(test, gm_span_next_free(s), objs[7]);
 	for (i = 0; i < n; i++)
-		gm_span_free_remote(s, i, objs[i], _THIS_IP_);
+		gm_mcentral_free_remote(s, i, objs[i], _THIS_IP_);
 	gm_mcentral_uncache_span(s);
 	gm_mcentral_sweep_all();
 	KUNIT_EXPECT_EQ(test, c->nspans, 0UL);
@@ -150,7 +151,7 @@ static void gm_test_mcentral_partial_order(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, b, a);
 	KUNIT_EXPECT_EQ(test, a->alloc_count, 1);
 	/* Empty only once the last object is freed and swept. */
-	gm_span_free_remote(a, 0, p, 0);
+	gm_mcentral_free_remote(a, 0, p, 0);
 	gm_mcentral_uncache_span(a);
 	KUNIT_EXPECT_EQ(test, a->list, (u8)GM_LIST_EMPTY);
 	gm_mcentral_sweep_all();
@@ -502,7 +503,7 @@ static void gm_test_init_on_free(struct kunit *test)
 		gofree(tiny[i]);
 	migrate_enable();
 	/* Debug objects: poison, red zones and records in the span. */
-	gm_debug_set(GM_DEBUG_ALL);
+	gm_set_debug_flags(GM_DEBUG_ALL);
 	for (i = 0; i < ARRAY_SIZE(objs); i++) {
 		objs[i] = gomalloc(100, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
@@ -511,7 +512,7 @@ static void gm_test_init_on_free(struct kunit *test)
 	gm_span_mem(test, objs[0], &dspan);
 	for (i = 0; i < ARRAY_SIZE(objs); i++)
 		gofree(objs[i]);
-	gm_debug_set(0);
+	gm_set_debug_flags(0);
 	/* Every span back to the heap (kept there: nothing releases arenas). */
 	gm_mcache_drain_all();
 	gm_debug_drain();
@@ -639,13 +640,13 @@ static void gm_test_nmi_alloc(struct kunit *test)
 	p[1] = gomalloc_tiny(5, gfp);
 	p[2] = gomalloc(100000, gfp);
 	gm_fake_nmi_exit(flags);
-	gm_debug_set(GM_DEBUG_ALL);
+	gm_set_debug_flags(GM_DEBUG_ALL);
 	gm_fake_nmi_enter(&flags);
 	p[3] = gomalloc(64, gfp);
 	p[4] = gomalloc_tiny(5, gfp);
 	p[5] = gorealloc(NULL, 200, gfp);
 	gm_fake_nmi_exit(flags);
-	gm_debug_set(0);
+	gm_set_debug_flags(0);
 	for (i = 0; i < ARRAY_SIZE(p); i++) {
 		KUNIT_EXPECT_NULL_MSG(test, p[i], "allocation %u in NMI", i);
 		gofree(p[i]);

@@ -30,7 +30,8 @@ install: modules
 run:
 	@vm/run.sh
 
-# The test command: KUnit in the debug kernel, kselftests in the stock kernel.
+# The test command: KUnit and kselftests in the debug kernel, kselftests in
+# Debian's stock 6.1 and 6.12 kernels (vm/check.sh).
 check:
 	@vm/check.sh
 
@@ -44,6 +45,6 @@ lint:
 help:
 	@echo "make [KDIR=...]  build gomalloc.ko"
 	@echo "make run         boot Debian's 6.1 in qemu, load gomalloc + demo, print /proc/gomalloc"
-	@echo "make check       all tests (KUnit in debug kernel, kselftests in stock kernel)"
+	@echo "make check       all tests (KUnit + kselftests in the debug kernel, kselftests in 6.1 and 6.12)"
 	@echo "make bench       gomalloc vs SLUB, guest instruction counts"
 	@echo "make lint        checkpatch, sparse, W=1"

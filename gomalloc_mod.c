@@ -89,7 +89,8 @@
  * Allocating a large object (gomalloc, size > 32 KiB)
  *
  *	1. Round up to whole pages; take a parked span of that size from
- *	   this CPU's large cache, else a run from the heap's free tree, else
+ *	   this CPU's large cache (mcache.c, as Go's allocLarge), else a run
+ *	   from the pageCache (under 16 pages) or the heap's free tree, else
  *	   a new arena (of the object's own order above 2 MiB). A power-of-two
  *	   page count gets a run aligned to its size (natural alignment up to
  *	   GOMALLOC_MAX_SIZE); a parked span of the same size is as aligned.
@@ -163,16 +164,38 @@
  *	entered with preemption still disabled and enable it themselves, so
  *	the fast paths keep nothing alive across a preempt_enable().
  *
- * Lock order (every lock is taken with interrupts saved)
+ * Lock order
  *
- *	debug class lock -> mcentral.lock -> pagecache.lock -> mheap.lock
- *	-> fixalloc.lock
+ *   1. gm_mode_lock (mutex, in this file)
+ *   2. cpu_hotplug_lock (cpus_read_lock() in mcache.c's drains)
+ *   3. dclass.lock (per debug class, mdebug.c: debug mode only)
+ *   4. mcentral.lock (per span class, mcentral.c)
+ *   5. pagecache.lock (per CPU, mpagecache.c)
+ *   6. mheap.lock (gm_heap.lock, mheap.c)
+ *   7. fixalloc.lock (per fixalloc, fixalloc.c)
  *
- *	The debug class lock (mdebug.c) is taken only in debug mode; the
- *	mcentral lock is never held while the heap is called.
- *	No lock is held across alloc_pages() with a gfp that may sleep.
- *	mcaches take no lock; draining another CPU's caches is done on that
- *	CPU by a work item, after the CPU is dead, or at unload.
+ *   A lock is taken holding only locks above it. The nestings that happen:
+ *   1 -> 2 (a debug-mode switch drains every CPU), 3 -> 4 (debug frees and
+ *   validation), 5 -> 6 -> 7 and 5 -> 7 (pageCache flushes), 6 -> 7
+ *   (descriptors freed under the heap lock). mcentral.lock nests nothing:
+ *   the heap and the pageCache are called with none held. Each function
+ *   that expects a lock held says so with lockdep_assert_held().
+ *
+ *   gm_mode_lock orders debug-mode switches (which drain every CPU's
+ *   caches, sleeping under cpus_read_lock) against load and unload.
+ *   cpu_hotplug_lock is also held, for write, around the CPU-dead callback,
+ *   which drains the dead CPU's caches taking 4 to 7. The scavenger's
+ *   gm_scavenge_lock (mutex, mscavenge.c) nests nothing of ours and is
+ *   taken under none: it orders (re)scheduling the scavenger against
+ *   unload. Every spinlock is taken with interrupts saved (callers may be
+ *   in hardirq context); no lock is held across alloc_pages() with a gfp
+ *   that may sleep. mcaches take no lock: draining another CPU's caches is
+ *   done on that CPU by a work item, after the CPU is dead, or at unload.
+ *   The index is read locklessly with preemption disabled (an RCU reader).
+ *
+ *   The slow paths (gm_mcache_refill_alloc, gm_mcache_free_slow,
+ *   gm_free_slow) are entered with preemption disabled, as the fast paths
+ *   leave it, and assert it (lockdep_assert_preemption_disabled()).
  *
  * Not done
  *
@@ -195,6 +218,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/mm.h>
@@ -320,6 +344,7 @@ static noinline void gm_free_slow(struct gm_mspan *e, const void *ptr,
 	unsigned int idx;
 	bool ours;
 
+	lockdep_assert_preemption_disabled();
 	if (ZERO_OR_NULL_PTR(ptr)) {
 		preempt_enable();
 		return;

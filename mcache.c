@@ -10,6 +10,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/interrupt.h>
 #include <linux/irq_work.h>
+#include <linux/lockdep.h>
 #include <linux/random.h>
 #include <linux/workqueue.h>
 #include "gm_compat.h"
@@ -99,6 +100,7 @@ void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 	struct gm_mspan *s;
 	void *p;
 
+	lockdep_assert_preemption_disabled();
 	preempt_enable();	/* the fast path's */
 	if (unlikely(in_nmi()))
 		return NULL;
@@ -157,6 +159,7 @@ void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 	unsigned int spc = s->spanclass;
 	struct gm_mcache *c;
 
+	lockdep_assert_preemption_disabled();
 	if (unlikely(in_nmi())) {
 		preempt_enable();
 		gm_mcache_free_nmi(p, ip);

@@ -5,9 +5,8 @@
  * grow, and the sweeping that applies frees made by other CPUs.
  *
  * Locking: each mcentral's lock (irqsave) protects its lists, the list and
- * sweepgen fields of its listed spans, and their allocation state. Order:
- * mcentral.lock -> pagecache.lock -> mheap.lock -> fixalloc.lock; the heap
- * is never called with an mcentral lock held.
+ * sweepgen fields of its listed spans, and their allocation state; it
+ * nests nothing (lock order: gomalloc_mod.c).
  *
  * Invariant: a span goes on a swept list only when its npending is 0 under
  * the lock; the remote free that takes npending from 0 to 1 moves it to the

@@ -13,7 +13,8 @@
  * poisoned until its span is swept (a short quarantine).
  *
  * Locking: gm_dclasses[sc].lock (irqsave) serialises debug allocations, frees
- * and validation of class sc; it nests outside mcentral.lock.
+ * and validation of class sc; mcentral.lock nests inside it (lock order:
+ * gomalloc_mod.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

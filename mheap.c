@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mheap: arenas from alloc_pages(), free page runs in a tree searched in
- * O(log n) and coalesced on free, the O(1) index from any address to its
- * span, large objects, and the scavenger and shrinker that give memory back.
+ * O(log n) and coalesced on free, and the O(1) index from any address to
+ * its span.
  *
  * Locking: gm_heap.lock (irqsave: callers may be in hardirq context with
  * GFP_ATOMIC) protects the free tree, the arena list, the index entries of
  * free runs and the counters in struct gm_mheap. alloc_pages() is never
- * called under it. Order: mcentral.lock -> pagecache.lock -> mheap.lock ->
- * fixalloc.lock.
+ * called under it; fixalloc's lock nests inside it (lock order:
+ * gomalloc_mod.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -5,8 +5,8 @@
  * cut without the heap lock. Flushed on CPU offline, reclaim and unload.
  *
  * Locking: each pagecache's lock (irqsave) is almost always taken by its own
- * CPU; a flush from elsewhere takes it too. Order: pagecache.lock ->
- * mheap.lock -> fixalloc.lock.
+ * CPU; a flush from elsewhere takes it too. A flush calls the heap and
+ * fixalloc under it (lock order: gomalloc_mod.c).
  */
 #include <linux/bitops.h>
 #include <linux/cpumask.h>

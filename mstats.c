@@ -23,18 +23,18 @@ struct gm_class_sum {
 	unsigned long nmalloc, nfree, cached;
 };
 
-/*
- * tiny[]: tiny allocs, frees, bytes allocated, bytes freed, then large
- * allocs, frees, pages allocated, pages freed.
- */
-#define GM_STATS_EXTRA	8
+/* The tiny and large objects' counters of every mcache, summed. */
+struct gm_obj_sum {
+	unsigned long tiny_allocs, tiny_frees, tiny_bytes_alloc, tiny_bytes_free;
+	unsigned long large_allocs, large_frees, large_pages_alloc, large_pages_free;
+};
 
-static void gm_stats_sum(struct gm_class_sum *sum, unsigned long *tiny)
+static void gm_stats_sum(struct gm_class_sum *sum, struct gm_obj_sum *o)
 {
 	unsigned int cpu, ctx, spc;
 
 	memset(sum, 0, sizeof(*sum) * GM_NUM_SPAN_CLASSES);
-	memset(tiny, 0, sizeof(*tiny) * GM_STATS_EXTRA);
+	memset(o, 0, sizeof(*o));
 	for_each_possible_cpu(cpu)
 		for (ctx = 0; ctx < GM_NR_CTX; ctx++) {
 			struct gm_mcache *c = per_cpu(gm_mcaches[ctx], cpu);
@@ -50,40 +50,47 @@ static void gm_stats_sum(struct gm_class_sum *sum, unsigned long *tiny)
 					sum[spc].cached += READ_ONCE(s->nelems) -
 							   READ_ONCE(s->alloc_count);
 			}
-			tiny[0] += READ_ONCE(c->tiny_allocs);
-			tiny[1] += READ_ONCE(c->tiny_frees);
-			tiny[2] += READ_ONCE(c->tiny_bytes_alloc);
-			tiny[3] += READ_ONCE(c->tiny_bytes_free);
-			tiny[4] += READ_ONCE(c->large_allocs);
-			tiny[5] += READ_ONCE(c->large_frees);
-			tiny[6] += READ_ONCE(c->large_pages_alloc);
-			tiny[7] += READ_ONCE(c->large_pages_free);
+			o->tiny_allocs += READ_ONCE(c->tiny_allocs);
+			o->tiny_frees += READ_ONCE(c->tiny_frees);
+			o->tiny_bytes_alloc += READ_ONCE(c->tiny_bytes_alloc);
+			o->tiny_bytes_free += READ_ONCE(c->tiny_bytes_free);
+			o->large_allocs += READ_ONCE(c->large_allocs);
+			o->large_frees += READ_ONCE(c->large_frees);
+			o->large_pages_alloc += READ_ONCE(c->large_pages_alloc);
+			o->large_pages_free += READ_ONCE(c->large_pages_free);
 		}
+}
+
+/* Live objects and their usable bytes: debug, large, tiny, size classes. */
+static void gm_stats_live(const struct gm_class_sum *sum, const struct gm_obj_sum *o,
+			  long *objects, long *bytes)
+{
+	unsigned int spc;
+
+	gm_debug_stats(objects, bytes);
+	*objects += o->large_allocs - o->large_frees + o->tiny_allocs - o->tiny_frees;
+	*bytes += ((o->large_pages_alloc - o->large_pages_free) << PAGE_SHIFT) +
+		  o->tiny_bytes_alloc - o->tiny_bytes_free;
+	for (spc = 1; spc < GM_NUM_SIZE_CLASSES; spc++) {
+		*objects += sum[spc].nmalloc - sum[spc].nfree;
+		*bytes += (sum[spc].nmalloc - sum[spc].nfree) * gm_class_to_size[spc];
+	}
 }
 
 /* Live objects and their usable bytes, tiny objects counted one by one. */
 void gm_stats_objects(long *objects, long *bytes, long *tiny_objects)
 {
 	struct gm_class_sum *sum;
-	unsigned long tiny[GM_STATS_EXTRA], large, large_pages;
-	unsigned int spc;
+	struct gm_obj_sum o;
 
 	sum = kcalloc(GM_NUM_SPAN_CLASSES, sizeof(*sum), GFP_KERNEL);
 	if (!sum) {
 		*objects = *bytes = *tiny_objects = -1;
 		return;
 	}
-	gm_stats_sum(sum, tiny);
-	large = tiny[4] - tiny[5];
-	large_pages = tiny[6] - tiny[7];
-	gm_debug_stats(objects, bytes);
-	*objects += large + tiny[0] - tiny[1];
-	*bytes += (large_pages << PAGE_SHIFT) + tiny[2] - tiny[3];
-	*tiny_objects = tiny[0] - tiny[1];
-	for (spc = 1; spc < GM_NUM_SIZE_CLASSES; spc++) {
-		*objects += sum[spc].nmalloc - sum[spc].nfree;
-		*bytes += (sum[spc].nmalloc - sum[spc].nfree) * gm_class_to_size[spc];
-	}
+	gm_stats_sum(sum, &o);
+	gm_stats_live(sum, &o, objects, bytes);
+	*tiny_objects = o.tiny_allocs - o.tiny_frees;
 	kfree(sum);
 }
 GM_EXPORT_INTERNAL(gm_stats_objects);
@@ -91,7 +98,8 @@ GM_EXPORT_INTERNAL(gm_stats_objects);
 static int gm_stats_show(struct seq_file *m, void *v)
 {
 	struct gm_class_sum *sum;
-	unsigned long tiny[GM_STATS_EXTRA], flags;
+	struct gm_obj_sum o;
+	unsigned long flags;
 	struct {
 		unsigned long pages_held, pages_free, narenas, arenas_released;
 		unsigned long grow_failures, injected_failures, meta_pages, unindexed_pages;
@@ -102,7 +110,7 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	sum = kcalloc(GM_NUM_SPAN_CLASSES, sizeof(*sum), GFP_KERNEL);
 	if (!sum)
 		return -ENOMEM;
-	gm_stats_sum(sum, tiny);
+	gm_stats_sum(sum, &o);
 	spin_lock_irqsave(&gm_heap.lock, flags);
 	h.pages_held = gm_heap.pages_held;
 	h.pages_free = gm_heap.pages_free;
@@ -114,13 +122,7 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	h.unindexed_pages = gm_heap.unindexed_pages;
 	spin_unlock_irqrestore(&gm_heap.lock, flags);
 
-	gm_debug_stats(&objects, &bytes);
-	objects += tiny[4] - tiny[5] + tiny[0] - tiny[1];
-	bytes += ((tiny[6] - tiny[7]) << PAGE_SHIFT) + tiny[2] - tiny[3];
-	for (spc = 1; spc < GM_NUM_SIZE_CLASSES; spc++) {
-		objects += sum[spc].nmalloc - sum[spc].nfree;
-		bytes += (sum[spc].nmalloc - sum[spc].nfree) * gm_class_to_size[spc];
-	}
+	gm_stats_live(sum, &o, &objects, &bytes);
 
 	seq_printf(m, "gomalloc statistics version %d\n", GM_STATS_VERSION);
 	seq_printf(m, "pages_held: %lu\n", h.pages_held);
@@ -132,8 +134,8 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "retain_pages: %lu\n", READ_ONCE(gm_retain_pages));
 	seq_printf(m, "grow_failures: %lu\n", h.grow_failures);
 	seq_printf(m, "injected_failures: %lu\n", h.injected_failures);
-	seq_printf(m, "large_objects_inuse: %lu\n", tiny[4] - tiny[5]);
-	seq_printf(m, "large_pages_inuse: %lu\n", tiny[6] - tiny[7]);
+	seq_printf(m, "large_objects_inuse: %lu\n", o.large_allocs - o.large_frees);
+	seq_printf(m, "large_pages_inuse: %lu\n", o.large_pages_alloc - o.large_pages_free);
 	seq_printf(m, "fixalloc_bytes: %zu\n",
 		   gm_fixalloc_bytes(&gm_heap.spanalloc) +
 		   gm_fixalloc_bytes(&gm_heap.arenaalloc) +
@@ -145,7 +147,7 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "buddy_failures: %ld\n", atomic_long_read(&gm_buddy_failures));
 	seq_printf(m, "objects_inuse: %ld\n", objects);
 	seq_printf(m, "bytes_inuse: %ld\n", bytes);
-	seq_printf(m, "tiny_objects_inuse: %lu\n", tiny[0] - tiny[1]);
+	seq_printf(m, "tiny_objects_inuse: %lu\n", o.tiny_allocs - o.tiny_frees);
 	seq_printf(m, "tiny_blocks_inuse: %lu\n",
 		   sum[GM_TINY_SPC].nmalloc - sum[GM_TINY_SPC].nfree);
 	seq_printf(m, "invalid_frees: %ld\n", atomic_long_read(&gm_errors.invalid_frees));

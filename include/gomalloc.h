@@ -9,6 +9,7 @@
 
 #include <linux/types.h>
 #include <linux/gfp.h>
+#include <linux/slab.h>	/* slab_flags_t, SLAB_* */
 
 /*
  * Largest size gomalloc() can ever serve: 4 MiB, one buddy block of the top
@@ -59,5 +60,39 @@ void *gorealloc(const void *ptr, size_t new_size, gfp_t gfp);
  * gofree(); a block returns to its span when its last sub-object is freed.
  */
 void *gomalloc_tiny(size_t size, gfp_t gfp);
+
+/*
+ * ---- typed caches, as kmem_cache ----
+ *
+ * gomalloc_cache_create - a cache of @size-byte objects aligned to @align
+ * (0 or a power of two up to PAGE_SIZE), each cache in span classes of its
+ * own: its objects never share a span, or memory, with another cache's or
+ * gomalloc()'s. @ctor, if set, runs once per slot when a span is carved, not
+ * per allocation; a freed object keeps its constructed state. @flags:
+ * SLAB_HWCACHE_ALIGN, SLAB_TYPESAFE_BY_RCU (a span's memory leaves the cache
+ * only after an RCU grace period), SLAB_PANIC; SLAB_ACCOUNT and
+ * SLAB_RECLAIM_ACCOUNT cannot be honoured: create fails naming the flag.
+ * Returns NULL on failure (a message says why).
+ */
+struct gomalloc_cache;
+struct gomalloc_cache *gomalloc_cache_create(const char *name, unsigned int size,
+					     unsigned int align, slab_flags_t flags,
+					     void (*ctor)(void *));
+void *gomalloc_cache_alloc(struct gomalloc_cache *c, gfp_t gfp);
+/* Free an object of @c (gofree() frees it too; @c is checked here). */
+void gomalloc_cache_free(struct gomalloc_cache *c, void *p);
+/*
+ * Destroy @c. Live objects are reported (their exact number) and their memory
+ * kept; the name can be used again at once. Waits for gofree_rcu() frees of
+ * the cache's objects still pending.
+ */
+void gomalloc_cache_destroy(struct gomalloc_cache *c);
+/* All or nothing, as kmem_cache_alloc_bulk: @n objects in @p, or 0. */
+int gomalloc_cache_alloc_bulk(struct gomalloc_cache *c, gfp_t gfp, size_t n, void **p);
+void gomalloc_cache_free_bulk(struct gomalloc_cache *c, size_t n, void **p);
+
+/* ---- bulk gomalloc()/gofree(): @n objects of @size, all or nothing ---- */
+int gomalloc_bulk(size_t size, gfp_t gfp, size_t n, void **p);
+void gofree_bulk(size_t n, void **p);
 
 #endif /* _GOMALLOC_H */

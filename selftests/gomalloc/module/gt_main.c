@@ -2,7 +2,7 @@
 /*
  * Client module for gomalloc's kselftests: runs the test named by `test=` at
  * load time through the public API only; load fails if any check fails.
- * This file: the shared parameters and helpers, and the choice of the test.
+ * This file: the shared parameters and helpers, and the table of the tests.
  */
 #include <linux/module.h>
 #include <linux/string.h>
@@ -110,46 +110,55 @@ const size_t gt_sizes[] = {
 
 const unsigned int gt_nr_sizes = ARRAY_SIZE(gt_sizes);
 
+static const struct gt_case {
+	const char *name;
+	void (*run)(void);
+} gt_cases[] = {
+	{ "basic", gt_basic },
+	{ "large", gt_large },
+	{ "align", gt_align },
+	{ "multicpu", gt_multicpu },
+	{ "stress", gt_multicpu },
+	{ "largecpu", gt_largecpu },
+	{ "classes", gt_classes },
+	{ "irq", gt_irq },
+	{ "nowait", gt_nowait },
+	{ "badinput", gt_badinput },
+	{ "faults", gt_faults },
+	{ "warn", gt_warn },
+	{ "nofail", gt_nofail },
+	{ "leak", gt_leak },
+	{ "hold", gt_hold },
+	{ "redzone", gt_redzone },
+	{ "init", gt_init },
+	{ "initfree", gt_initfree },
+	{ "initreuse", gt_initreuse },
+};
+
+/* An unknown test= fails the load, saying which names there are. */
+static void gt_unknown(void)
+{
+	char names[256];
+	size_t i, len = 0;
+
+	for (i = 0; i < ARRAY_SIZE(gt_cases); i++)
+		len += scnprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "",
+				 gt_cases[i].name);
+	pr_err("gomalloc_test: unknown test=%s; the tests are %s\n", gt_test, names);
+}
+
 static int __init gomalloc_test_init(void)
 {
-	if (!strcmp(gt_test, "basic"))
-		gt_basic();
-	else if (!strcmp(gt_test, "large"))
-		gt_large();
-	else if (!strcmp(gt_test, "align"))
-		gt_align();
-	else if (!strcmp(gt_test, "multicpu") || !strcmp(gt_test, "stress"))
-		gt_multicpu();
-	else if (!strcmp(gt_test, "largecpu"))
-		gt_largecpu();
-	else if (!strcmp(gt_test, "irq"))
-		gt_irq();
-	else if (!strcmp(gt_test, "badinput"))
-		gt_badinput();
-	else if (!strcmp(gt_test, "faults"))
-		gt_faults();
-	else if (!strcmp(gt_test, "leak"))
-		gt_leak();
-	else if (!strcmp(gt_test, "hold"))
-		gt_hold();
-	else if (!strcmp(gt_test, "classes"))
-		gt_classes();
-	else if (!strcmp(gt_test, "nowait"))
-		gt_nowait();
-	else if (!strcmp(gt_test, "init"))
-		gt_init();
-	else if (!strcmp(gt_test, "initfree"))
-		gt_initfree();
-	else if (!strcmp(gt_test, "initreuse"))
-		gt_initreuse();
-	else if (!strcmp(gt_test, "warn"))
-		gt_warn();
-	else if (!strcmp(gt_test, "redzone"))
-		gt_redzone();
-	else if (!strcmp(gt_test, "nofail"))
-		gt_nofail();
-	else
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(gt_cases); i++)
+		if (!strcmp(gt_test, gt_cases[i].name))
+			break;
+	if (i == ARRAY_SIZE(gt_cases)) {
+		gt_unknown();
 		return -EINVAL;
+	}
+	gt_cases[i].run();
 	if (atomic_read(&gt_errors)) {
 		pr_err("gomalloc_test: %s: %d check(s) failed\n", gt_test, atomic_read(&gt_errors));
 		gt_hold_release();

@@ -17,11 +17,11 @@
 #include <gomalloc.h>
 #include "gomalloc_test.h"
 
+/* ---- every CPU at once, a share of the frees on another CPU ---- */
+
 static bool tolerate_failures;
 module_param(tolerate_failures, bool, 0444);
 MODULE_PARM_DESC(tolerate_failures, "stress: count NULL returns instead of failing (fault injection)");
-
-/* ---- every CPU at once, a share of the frees on another CPU ---- */
 
 #define GT_RING	256
 

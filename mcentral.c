@@ -54,6 +54,8 @@ void gm_mcentral_init(void)
 		unsigned int sc = gm_spc_sizeclass(i);
 
 		gm_mcentral_setup(c, i);
+		if (sc >= GM_NUM_SIZE_CLASSES)	/* the last debug number: unused */
+			continue;
 		c->npages = gm_class_to_npages[sc];
 		c->align = gm_class_span_align(sc);
 		c->elemsize = gm_class_to_size[sc];

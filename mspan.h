@@ -24,10 +24,10 @@ enum gm_span_state {
 	GM_SPAN_SMALL,		/* objects of one size class */
 	GM_SPAN_TINY,		/* 16-byte blocks of the tiny allocator */
 	GM_SPAN_DEBUG,		/* debug-mode objects (mdebug.c) */
-	GM_SPAN_LARGE,		/* one large object */
+	GM_SPAN_CACHE,		/* objects of a typed cache (typedcache.c) */
+	GM_SPAN_LARGE,		/* one large object; SMALL..LARGE: in use */
 	GM_SPAN_PCACHE,		/* pages held by a CPU's pageCache */
 	GM_SPAN_LCACHE,		/* a freed large span parked in an mcache */
-	GM_SPAN_CACHE,		/* objects of a typed cache (typedcache.c) */
 };
 
 /* Where a small span is: an mcache, or one of its mcentral's lists. */

@@ -51,6 +51,10 @@
  *			whoever holds its mcentral's lock while it is listed;
  *			Go's sweepgen values name the states, and the sweep
  *			refuses a span not marked cached or being swept.
+ *	typed cache	gomalloc_cache_create(): a span class of its own
+ *			(GM_CACHE_SPC(i), spanclass.h) with its mcentral and
+ *			per-CPU slots, the geometry (element size, span pages,
+ *			link offset, ctor, RCU) chosen at create (typedcache.c).
  *	scavenger	background work returning free arenas beyond a retained
  *			amount; the shrinker does the same under memory
  *			pressure after draining the per-CPU caches
@@ -95,6 +99,18 @@
  *	   page count gets a run aligned to its size (natural alignment up to
  *	   GOMALLOC_MAX_SIZE); a parked span of the same size is as aligned.
  *	2. Publish it as a large span in the span index; zero if asked.
+ *
+ * Typed caches (gomalloc_cache_alloc, gomalloc_cache_free)
+ *
+ *	As for a size class, with the cache's own per-CPU slot (no size
+ *	lookup) and mcentral; the refill and the remote free are the size
+ *	classes'. When a free must keep the object's contents (a ctor, or
+ *	SLAB_TYPESAFE_BY_RCU) the LIFO link lives in a word past the object
+ *	and init_on_alloc/free leave the object alone. A ctor runs on every
+ *	slot when mcentral carves a span. A SLAB_TYPESAFE_BY_RCU span that
+ *	empties is marked dead at once and its pages go to the heap from an
+ *	RCU callback. Bulk calls take the current span's free slots in one
+ *	preemption-disabled pass.
  *
  * Allocating a tiny object (gomalloc_tiny, 1..15 bytes)
  *
@@ -188,7 +204,8 @@
  *   which drains the dead CPU's caches taking 4 to 7. The scavenger's
  *   gm_scavenge_lock (mutex, mscavenge.c) nests nothing of ours and is
  *   taken under none: it orders (re)scheduling the scavenger against
- *   unload. Every spinlock is taken with interrupts saved (callers may be
+ *   unload. gm_caches_lock (mutex, typedcache.c: the list of caches)
+ *   nests nothing either: a destroy drains the CPUs after dropping it. Every spinlock is taken with interrupts saved (callers may be
  *   in hardirq context); no lock is held across alloc_pages() with a gfp
  *   that may sleep. mcaches take no lock: draining another CPU's caches is
  *   done on that CPU by a work item, after the CPU is dead, or at unload.
@@ -209,8 +226,10 @@
  *	because arenas, descriptors and index pages serve every cgroup's
  *	objects (a large object's pages too come from a shared arena and go
  *	back to it), and per-object charging (obj_cgroup_charge) is not
- *	exported to modules; no KASAN or kmemleak integration for our
- *	objects; no global sweep cycles (Go's sweepgen advances every GC;
+ *	exported to modules, so typed caches refuse SLAB_ACCOUNT and
+ *	SLAB_RECLAIM_ACCOUNT (create fails naming the flag); debug mode does
+ *	not check typed caches' objects; no KASAN or kmemleak integration
+ *	for our objects; no global sweep cycles (Go's sweepgen advances every GC;
  *	ours stays put and only names span states); spans are not returned
  *	to the heap from a CPU's cache until it is given back. Memory above
  *	the first 64 TiB of the direct map is not used: the first 8 blocks

@@ -144,7 +144,7 @@ static void gm_test_cache_flags(struct kunit *test)
  */
 static void gm_test_cache_typesafe_rcu(struct kunit *test)
 {
-	unsigned long free_before, pages, flags;
+	unsigned long free_before, free_during, pages, flags, released, nspans, magic, gen;
 	struct gomalloc_cache *c;
 	struct gm_t_obj *o;
 
@@ -164,13 +164,18 @@ static void gm_test_cache_typesafe_rcu(struct kunit *test)
 	gm_mcache_drain_cpu(smp_processor_id());
 	local_irq_restore(flags);
 	local_bh_enable();
-	KUNIT_EXPECT_EQ(test, gm_mcentral_sweep(&c->central, NULL), 1UL);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(c->central.nspans), 0UL);
+	released = gm_mcentral_sweep(&c->central, NULL);
+	nspans = READ_ONCE(c->central.nspans);
 	/* Not yet freed: a reader still sees an object of the type. */
-	KUNIT_EXPECT_EQ(test, READ_ONCE(gm_heap.pages_free), free_before);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(o->magic), GM_T_MAGIC);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(o->gen), 7UL);
-	rcu_read_unlock();
+	free_during = READ_ONCE(gm_heap.pages_free);
+	magic = READ_ONCE(o->magic);
+	gen = READ_ONCE(o->gen);
+	rcu_read_unlock();	/* KUnit's reports may sleep: checked after */
+	KUNIT_EXPECT_EQ(test, released, 1UL);
+	KUNIT_EXPECT_EQ(test, nspans, 0UL);
+	KUNIT_EXPECT_EQ(test, free_during, free_before);
+	KUNIT_EXPECT_EQ(test, magic, GM_T_MAGIC);
+	KUNIT_EXPECT_EQ(test, gen, 7UL);
 	rcu_barrier();
 	KUNIT_EXPECT_EQ(test, READ_ONCE(gm_heap.pages_free), free_before + pages);
 	KUNIT_EXPECT_EQ(test, gm_cache_destroy(c), 0UL);

@@ -108,8 +108,8 @@
  *	SLAB_TYPESAFE_BY_RCU) the LIFO link lives in a word past the object
  *	and init_on_alloc/free leave the object alone. A ctor runs on every
  *	slot when mcentral carves a span. A SLAB_TYPESAFE_BY_RCU span that
- *	empties is marked dead at once and its pages go to the heap from an
- *	RCU callback. Bulk calls take the current span's free slots in one
+ *	leaves its class (after the class's reserve of empty spans) is
+ *	marked dead and its pages go to the heap from an RCU callback. Bulk calls take the current span's free slots in one
  *	preemption-disabled pass.
  *
  * Allocating a tiny object (gomalloc_tiny, 1..15 bytes)
@@ -205,11 +205,13 @@
  *   gm_scavenge_lock (mutex, mscavenge.c) nests nothing of ours and is
  *   taken under none: it orders (re)scheduling the scavenger against
  *   unload. gm_caches_lock (mutex, typedcache.c: the list of caches)
- *   nests nothing either: a destroy drains the CPUs after dropping it. Every spinlock is taken with interrupts saved (callers may be
- *   in hardirq context); no lock is held across alloc_pages() with a gfp
- *   that may sleep. mcaches take no lock: draining another CPU's caches is
- *   done on that CPU by a work item, after the CPU is dead, or at unload.
- *   The index is read locklessly with preemption disabled (an RCU reader).
+ *   nests none of ours either (create's alloc_percpu runs under it): a
+ *   destroy drains the CPUs after dropping it. Every spinlock is taken
+ *   with interrupts saved (callers may be in hardirq context); no lock is
+ *   held across alloc_pages() with a gfp that may sleep. mcaches take no
+ *   lock: draining another CPU's caches is done on that CPU by a work
+ *   item, after the CPU is dead, or at unload. The index is read
+ *   locklessly with preemption disabled (an RCU reader).
  *
  *   The slow paths (gm_mcache_refill_alloc, gm_mcache_free_slow,
  *   gm_mcache_free_ptr, gm_mcache_free_typed) are entered with preemption
@@ -247,6 +249,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <kunit/test.h>
+#include <trace/events/kmem.h>
 #include <kunit/resource.h>
 #include <gomalloc.h>
 #include "gm_compat.h"
@@ -262,7 +265,7 @@
 #include "typedcache.h"
 
 /* Everything but the small fast path: size 0, large, impossible, NMI. */
-static noinline void *gm_alloc_slow(size_t size, gfp_t gfp)
+static noinline void *gm_alloc_slow(size_t size, gfp_t gfp, unsigned long ip)
 {
 	void *p;
 
@@ -278,22 +281,29 @@ static noinline void *gm_alloc_slow(size_t size, gfp_t gfp)
 		return NULL;
 	}
 	p = gm_mcache_large_alloc(size, gfp);
-	return p ? p : gm_report_alloc_failed(size, gfp);
+	if (unlikely(!p))
+		return gm_report_alloc_failed(size, gfp);
+	trace_kmalloc(ip, p, size, PAGE_ALIGN(size), gfp, NUMA_NO_NODE);
+	return p;
 }
 
 /* gomalloc() for a caller at @ip (debug mode records it). */
 static __always_inline void *gm_alloc(size_t size, gfp_t gfp, unsigned long ip)
 {
+	unsigned int spc;
 	void *p;
 
 	might_alloc(gfp);
 	if (unlikely(gfp & GM_GFP_REFUSED))
 		return gm_report_refused(size, gfp);
 	if (unlikely(size - 1 >= GM_MAX_SMALL_SIZE))
-		return gm_alloc_slow(size, gfp);
-	p = gm_mcache_alloc(gm_size_to_class(size), size, gfp, ip, true);
+		return gm_alloc_slow(size, gfp, ip);
+	spc = gm_size_to_class(size);
+	p = gm_mcache_alloc(spc, size, gfp, ip, true);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(size, gfp);
+	/* The kernel's own event (a static-key nop while off), as SLUB's. */
+	trace_kmalloc(ip, p, size, gm_class_to_size[spc], gfp, NUMA_NO_NODE);
 	return p;
 }
 
@@ -312,18 +322,19 @@ void *gomalloc_tiny(size_t size, gfp_t gfp)
 		return gm_report_refused(size, gfp);
 	if (unlikely(size - 1 >= GOMALLOC_TINY_MAX))
 		return size > GOMALLOC_TINY_MAX ? gm_alloc(size, gfp, _RET_IP_) :
-						  gm_alloc_slow(size, gfp);
+						  gm_alloc_slow(size, gfp, _RET_IP_);
 	p = gm_tiny_alloc(size, gfp, _RET_IP_);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(size, gfp);
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, size);
+	trace_kmalloc(_RET_IP_, p, size, size, gfp, NUMA_NO_NODE);
 	return p;
 }
 EXPORT_SYMBOL_GPL(gomalloc_tiny);
 
-/* gofree() for a caller at @ip. */
-static __always_inline void gm_free(const void *ptr, unsigned long ip)
+/* gofree() for a caller at @ip, untraced (the NMI deferral's second step). */
+static __always_inline void gm_free_notrace(const void *ptr, unsigned long ip)
 {
 	unsigned long p = (unsigned long)ptr, off;
 	struct gm_mspan *s;
@@ -350,6 +361,12 @@ static __always_inline void gm_free(const void *ptr, unsigned long ip)
 	return;
 slow:
 	gm_mcache_free_ptr(s, ptr, ip);	/* enables preemption */
+}
+
+static __always_inline void gm_free(const void *ptr, unsigned long ip)
+{
+	trace_kfree(ip, ptr);	/* as kfree(): also for NULL */
+	gm_free_notrace(ptr, ip);
 }
 
 void gofree(const void *ptr)
@@ -431,10 +448,11 @@ int gomalloc_bulk(size_t size, gfp_t gfp, size_t n, void **p)
 	}
 	if (likely(size - 1 < GM_MAX_SMALL_SIZE)) {
 		spc = gm_size_to_class(size);
-		i = gm_mcache_alloc_bulk(spc, size, gfp, n, p, _RET_IP_);
+		i = gm_mcache_alloc_bulk(spc, size, gfp, n, p, _RET_IP_, true);
 		if (i == n) {
 			for (i = 0; i < n; i++)
-				gm_mcache_init_obj(spc, p[i], gfp);
+				trace_kmalloc(_RET_IP_, p[i], size, gm_class_to_size[spc], gfp,
+					      NUMA_NO_NODE);
 			return n;
 		}
 		gm_report_alloc_failed(size, gfp);
@@ -527,7 +545,7 @@ static void gm_debugfs_init(void)
 /* A free deferred from NMI context, done from its irq_work. */
 static void gm_free_deferred(const void *ptr)
 {
-	gm_free(ptr, _THIS_IP_);
+	gm_free_notrace(ptr, _THIS_IP_);
 }
 
 /* The heap below the caches: the last to go, also after a failed init. */
@@ -543,7 +561,7 @@ static void gm_teardown(void)
 {
 	long objects, bytes, tiny;
 
-	gm_mcache_nmi_exit();
+	gm_mcache_nmi_flush();
 	gm_scavenge_exit();
 	gm_stats_exit();
 	gm_stats_objects(&objects, &bytes, &tiny);

@@ -215,7 +215,7 @@ void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 			 unsigned long ip);
 void gm_mcache_free_ptr(struct gm_mspan *e, const void *ptr, unsigned long ip);
 size_t gm_mcache_alloc_bulk(unsigned int spc, size_t size, gfp_t gfp, size_t n,
-			    void **p, unsigned long ip);
+			    void **p, unsigned long ip, bool init);
 
 /*
  * Free into @cc, whose span @s is (preemption disabled): push the object's
@@ -303,7 +303,8 @@ gm_mcache_typed_here(struct gm_mcache_typed __percpu *t)
 }
 
 struct gm_mcache_typed __percpu *gm_mcache_typed_add(unsigned int spc);
-void gm_mcache_typed_remove(unsigned int spc);
+struct gm_mcache_typed __percpu *gm_mcache_typed_unpublish(unsigned int spc);
+void gm_mcache_typed_free(struct gm_mcache_typed __percpu *t);
 void gm_mcache_typed_counts(unsigned int spc, unsigned long *nmalloc,
 			    unsigned long *nfree);
 void gm_mcache_free_typed(struct gm_mspan *s, unsigned int idx, void *p,
@@ -316,7 +317,7 @@ void gm_mcache_drain_all(void);
 void gm_mcache_drain_all_wait(void);
 void gm_mcache_free_nmi(const void *ptr, unsigned long ip);
 void gm_mcache_nmi_init(void (*free_fn)(const void *ptr));
-void gm_mcache_nmi_exit(void);
+void gm_mcache_nmi_flush(void);
 unsigned long gm_mcache_freeable_pages(void);
 void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip);
 void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip);

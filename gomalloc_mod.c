@@ -237,6 +237,7 @@
 #include "mdebug.h"
 #include "mheap.h"
 #include "mpagecache.h"
+#include "mrcu.h"
 #include "mscavenge.h"
 
 /*
@@ -566,6 +567,7 @@ static void gm_teardown(void)
 {
 	long objects, bytes, tiny;
 
+	gm_rcu_exit();	/* gofree_rcu()'s objects freed, before anything drains */
 	gm_mcache_nmi_exit();
 	gm_scavenge_exit();
 	gm_stats_exit();
@@ -605,6 +607,7 @@ static int __init gomalloc_init(void)
 	ret = gm_scavenge_init();
 	if (ret)
 		goto fail_stats;
+	gm_rcu_init();
 	gm_set_ready(true);
 	pr_info("loaded: %u size classes up to %u bytes, %lu KiB arenas\n",
 		GM_NUM_SIZE_CLASSES - 1, GM_MAX_SMALL_SIZE, (GM_ARENA_PAGES << PAGE_SHIFT) >> 10);

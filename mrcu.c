@@ -24,7 +24,7 @@
  * Each CPU fills one batch at a time under its own raw spinlock, taken with
  * interrupts off: any context but NMI may queue, and a barrier may flush
  * another CPU's batch. A full batch goes to call_rcu() at once, a partial
- * one when the CPU's timer fires, GM_RCU_DELAY after it was armed, or on a
+ * one when the CPU's timer fires, gm_rcu_delay after it was armed, or on a
  * barrier; always under the lock, so a barrier that finds no batch knows
  * RCU has them all. The callback frees the objects and keeps the page as a
  * spare of its CPU. Spares come from init and from the timer (GFP_NOWAIT),
@@ -46,7 +46,8 @@ struct gm_rcu_cpu {
 
 static DEFINE_PER_CPU(struct gm_rcu_cpu, gm_rcu_cpus);
 
-#define GM_RCU_DELAY	msecs_to_jiffies(20)
+/* Jiffies from arming a CPU's timer to its flush: 20 ms. */
+static unsigned long gm_rcu_delay = HZ / 50;
 
 static void gm_rcu_report(const void *p, const char *why)
 {
@@ -201,7 +202,7 @@ void __gofree_rcu(const void *ptr, struct rcu_head *head)
 		call_rcu(head, gm_rcu_free_single);
 	}
 	if (arm && !timer_pending(&rc->timer))
-		mod_timer(&rc->timer, jiffies + GM_RCU_DELAY);
+		mod_timer(&rc->timer, jiffies + READ_ONCE(gm_rcu_delay));
 	local_irq_restore(flags);
 }
 EXPORT_SYMBOL_GPL(__gofree_rcu);
@@ -275,6 +276,22 @@ void gm_rcu_drop_cpu(unsigned int cpu)
 		free_page((unsigned long)spare[i]);
 }
 GM_EXPORT_INTERNAL(gm_rcu_drop_cpu);
+
+/*
+ * KUnit: set the flush delay, stopping every CPU's timer and flushing what
+ * it would have (a gofree_rcu() arms it again); returns the old delay.
+ */
+unsigned long gm_rcu_set_delay(unsigned long delay)
+{
+	unsigned long old = xchg(&gm_rcu_delay, delay);
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		del_timer_sync(&per_cpu_ptr(&gm_rcu_cpus, cpu)->timer);
+	gm_rcu_flush_all();
+	return old;
+}
+GM_EXPORT_INTERNAL(gm_rcu_set_delay);
 
 void gm_rcu_init(void)
 {

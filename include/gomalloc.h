@@ -114,8 +114,6 @@ void gofree_bulk(size_t n, void **p);
 #define gofree_rcu(ptr, rhf) do {						\
 	typeof(ptr) ___gp = (ptr);						\
 										\
-	BUILD_BUG_ON_MSG(!__same_type(___gp->rhf, struct rcu_head),		\
-			 "gofree_rcu: " #rhf " is not a struct rcu_head");	\
 	BUILD_BUG_ON_MSG(sizeof(*___gp) <= GOMALLOC_TINY_MAX,			\
 			 "gofree_rcu: the object may be a tiny sub-object");	\
 	if (___gp)								\

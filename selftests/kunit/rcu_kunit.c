@@ -41,7 +41,8 @@ static struct gm_rt *gm_rt_new(struct kunit *test, bool tiny)
 				 gomalloc(sizeof(*o), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, o);
-	o->cookie = o->tail = gm_rt_cookie(o);
+	o->cookie = gm_rt_cookie(o);
+	o->tail = o->cookie;
 	return o;
 }
 
@@ -143,7 +144,8 @@ static void gm_test_rcu_batching(struct kunit *test)
 		objs[i] = gm_rt_new(test, false);
 	migrate_disable();
 	cpu = smp_processor_id();
-	KUNIT_EXPECT_EQ(test, gm_rcu_refill_cpu(cpu, GFP_KERNEL), (unsigned int)GM_RCU_SPARES);
+	KUNIT_EXPECT_EQ(test, gm_rcu_refill_cpu(cpu, GFP_KERNEL),
+			(unsigned int)GM_RCU_SPARES);
 	gm_rcu_counts(&c0);
 	local_bh_disable();
 	for (i = 0; i < n; i++)
@@ -224,7 +226,7 @@ static void gm_test_rcu_timer_flush(struct kunit *test)
 	gofree_rcu(o, rcu);
 	KUNIT_EXPECT_EQ(test, gm_rcu_pending(), 1L);
 	while (gm_rcu_pending() && time_before(jiffies, end))
-		msleep(10);
+		msleep(20);
 	KUNIT_EXPECT_EQ_MSG(test, gm_rcu_pending(), 0L, "not freed within 10 s");
 	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(o), (size_t)0);
 }
@@ -390,7 +392,8 @@ static void gm_test_rcu_irq_contexts(struct kunit *test)
 		case GM_RT_HRTIMER:
 			hrtimer_init(&r->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 			r->hrt.function = gm_rt_hrtimer_fn;
-			hrtimer_start(&r->hrt, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL_PINNED_HARD);
+			hrtimer_start(&r->hrt, ns_to_ktime(100 * NSEC_PER_USEC),
+				      HRTIMER_MODE_REL_PINNED_HARD);
 			break;
 		case GM_RT_IRQWORK:
 			init_irq_work(&r->iw, gm_rt_irq_work_fn);

@@ -185,7 +185,7 @@ void gt_rcu(void)
 	hrtimer_start(&gt_rhrtimer, ns_to_ktime(500 * NSEC_PER_USEC),
 		      HRTIMER_MODE_REL_PINNED_HARD);
 	for_each_online_cpu(cpu) {
-		t = kthread_create(gt_rcu_thread, (void *)end, "gt_rcu/%u", cpu);
+		t = kthread_create(gt_rcu_thread, (void *)end, "gomalloc_test/%u", cpu);
 		if (IS_ERR(t)) {
 			GT_CHECK(0, "no thread for CPU %u", cpu);
 			continue;

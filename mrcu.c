@@ -8,6 +8,7 @@
 
 #include <linux/gfp.h>
 #include <linux/jiffies.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
@@ -24,7 +25,7 @@
  * Each CPU fills one batch at a time under its own raw spinlock, taken with
  * interrupts off: any context but NMI may queue, and a barrier may flush
  * another CPU's batch. A full batch goes to call_rcu() at once, a partial
- * one when the CPU's timer fires, gm_rcu_delay after it was armed, or on a
+ * one when the CPU's timer fires, rcu_flush_ms after it was armed, or on a
  * barrier; always under the lock, so a barrier that finds no batch knows
  * RCU has them all. The callback frees the objects and keeps the page as a
  * spare of its CPU. Spares come from init and from the timer (GFP_NOWAIT),
@@ -46,8 +47,14 @@ struct gm_rcu_cpu {
 
 static DEFINE_PER_CPU(struct gm_rcu_cpu, gm_rcu_cpus);
 
-/* Jiffies from arming a CPU's timer to its flush: 20 ms. */
-static unsigned long gm_rcu_delay = HZ / 50;
+/*
+ * From arming a CPU's timer (a gofree_rcu() finding its batch empty or its
+ * spares short) to the flush of its partial batch. A new value applies to
+ * timers armed after it.
+ */
+static unsigned int gm_rcu_flush_ms = 20;
+module_param_named(rcu_flush_ms, gm_rcu_flush_ms, uint, 0644);
+MODULE_PARM_DESC(rcu_flush_ms, "gofree_rcu(): ms before a CPU's partial batch goes to RCU");
 
 static void gm_rcu_report(const void *p, const char *why)
 {
@@ -202,7 +209,7 @@ void __gofree_rcu(const void *ptr, struct rcu_head *head)
 		call_rcu(head, gm_rcu_free_single);
 	}
 	if (arm && !timer_pending(&rc->timer))
-		mod_timer(&rc->timer, jiffies + READ_ONCE(gm_rcu_delay));
+		mod_timer(&rc->timer, jiffies + msecs_to_jiffies(READ_ONCE(gm_rcu_flush_ms)));
 	local_irq_restore(flags);
 }
 EXPORT_SYMBOL_GPL(__gofree_rcu);
@@ -278,12 +285,12 @@ void gm_rcu_drop_cpu(unsigned int cpu)
 GM_EXPORT_INTERNAL(gm_rcu_drop_cpu);
 
 /*
- * KUnit: set the flush delay, stopping every CPU's timer and flushing what
- * it would have (a gofree_rcu() arms it again); returns the old delay.
+ * KUnit: set rcu_flush_ms, stopping every CPU's timer and flushing what it
+ * would have (a gofree_rcu() arms it again); returns the old value.
  */
-unsigned long gm_rcu_set_delay(unsigned long delay)
+unsigned int gm_rcu_set_flush_ms(unsigned int ms)
 {
-	unsigned long old = xchg(&gm_rcu_delay, delay);
+	unsigned int old = xchg(&gm_rcu_flush_ms, ms);
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu)
@@ -291,7 +298,7 @@ unsigned long gm_rcu_set_delay(unsigned long delay)
 	gm_rcu_flush_all();
 	return old;
 }
-GM_EXPORT_INTERNAL(gm_rcu_set_delay);
+GM_EXPORT_INTERNAL(gm_rcu_set_flush_ms);
 
 void gm_rcu_init(void)
 {
@@ -311,8 +318,11 @@ void gm_rcu_init(void)
 /* Unload: no client is left to queue; every queued object is freed. */
 void gm_rcu_exit(void)
 {
+	long pending = gm_rcu_pending();
 	unsigned int cpu;
 
+	if (pending)
+		pr_info("unload: waiting for %ld gofree_rcu() object(s)\n", pending);
 	for_each_possible_cpu(cpu)
 		del_timer_sync(&per_cpu_ptr(&gm_rcu_cpus, cpu)->timer);
 	gomalloc_rcu_barrier();

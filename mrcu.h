@@ -31,7 +31,7 @@ void gm_rcu_counts(struct gm_rcu_counts *c);
 void gm_rcu_flush_all(void);
 unsigned int gm_rcu_refill_cpu(unsigned int cpu, gfp_t gfp);
 void gm_rcu_drop_cpu(unsigned int cpu);
-unsigned long gm_rcu_set_delay(unsigned long delay);
+unsigned int gm_rcu_set_flush_ms(unsigned int ms);
 void gm_rcu_init(void);
 void gm_rcu_exit(void);
 

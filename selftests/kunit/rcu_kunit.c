@@ -190,7 +190,7 @@ static long gm_rt_queue_on_cpu(void *arg)
  */
 static void gm_test_rcu_barrier(struct kunit *test)
 {
-	unsigned long delay = gm_rcu_set_delay(60 * HZ);
+	unsigned int flush_ms = gm_rcu_set_flush_ms(60000);
 	struct gm_rt_percpu *pc;
 	unsigned int cpu, i, nq = 0, live = 0;
 
@@ -210,7 +210,7 @@ static void gm_test_rcu_barrier(struct kunit *test)
 	for_each_possible_cpu(cpu)
 		for (i = 0; pc[cpu].objs[0] && i < ARRAY_SIZE(pc[cpu].objs); i++)
 			live += !!gomalloc_usable_size(pc[cpu].objs[i]);
-	gm_rcu_set_delay(delay);
+	gm_rcu_set_flush_ms(flush_ms);
 	KUNIT_EXPECT_EQ_MSG(test, live, 0U, "%u of %u objects not freed by the barrier",
 			    live, nq);
 	KUNIT_EXPECT_EQ(test, gm_rcu_pending(), 0L);

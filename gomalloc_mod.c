@@ -138,6 +138,21 @@
  *	   CPU once interrupts are on; with every slot taken it is counted
  *	   as lost and reported.
  *
+ * Freeing after a grace period (gofree_rcu, mrcu.c)
+ *
+ *	gofree_rcu(ptr, rhf) frees as gofree() does once an RCU grace period
+ *	has passed. Each CPU fills a page of object pointers under its own raw
+ *	spinlock, interrupts off (any context but NMI); a full page goes to
+ *	call_rcu() at once, a partial one when the CPU's timer fires
+ *	(rcu_flush_ms, 20 ms) or on gomalloc_rcu_barrier(), which then waits
+ *	in rcu_barrier(). The callback gofree()s the objects and keeps the page
+ *	as one of its CPU's two spares. Pages come from init and the timer,
+ *	never from gofree_rcu(): with none at hand the object goes to
+ *	call_rcu() by its own rcu_head, and the callback finds the object from
+ *	the head's address through the span index (small, debug and large
+ *	objects: a type holding an rcu_head is too big for a tiny sub-object).
+ *	Unload flushes and waits for them before anything drains.
+ *
  * init_on_free
  *
  *	A freed object is zeroed when freed but for its LIFO link, which
@@ -187,7 +202,9 @@
  *   which drains the dead CPU's caches taking 4 to 7. The scavenger's
  *   gm_scavenge_lock (mutex, mscavenge.c) nests nothing of ours and is
  *   taken under none: it orders (re)scheduling the scavenger against
- *   unload. Every spinlock is taken with interrupts saved (callers may be
+ *   unload. The per-CPU gofree_rcu() batch locks (raw, mrcu.c) nest nothing
+ *   of ours, only call_rcu(); a caller may hold any lock of its own around
+ *   them. Every spinlock is taken with interrupts saved (callers may be
  *   in hardirq context); no lock is held across alloc_pages() with a gfp
  *   that may sleep. mcaches take no lock: draining another CPU's caches is
  *   done on that CPU by a work item, after the CPU is dead, or at unload.
@@ -201,7 +218,8 @@
  *
  *	No NUMA awareness (one heap, pages from any node); no allocation
  *	from NMI context (returns NULL, before any lock), and frees from NMI
- *	are deferred; no zones: __GFP_DMA and __GFP_DMA32 are refused (NULL,
+ *	are deferred (a gofree_rcu() from NMI is refused: the object leaks,
+ *	reported and counted in nmi_frees_lost); no zones: __GFP_DMA and __GFP_DMA32 are refused (NULL,
  *	a warning, bad_flags in /proc/gomalloc); no memcg accounting:
  *	__GFP_ACCOUNT is stripped where pages are taken (gm_buddy_alloc),
  *	because arenas, descriptors and index pages serve every cgroup's

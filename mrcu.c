@@ -2,7 +2,7 @@
 /*
  * gofree_rcu(): objects freed by gofree() after an RCU grace period, gathered
  * per CPU into page-sized batches, one RCU callback per batch. Above gofree();
- * nothing below calls it (the top file sets it up and tears it down).
+ * below, only the top file (setup, unload) and mstats.c (rcu_pending) call it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -62,26 +62,35 @@ static void gm_rcu_report(const void *p, const char *why)
 	pr_err_ratelimited("gofree_rcu(): rcu_head at %p: %s\n", p, why);
 }
 
-/* After a grace period: free a batch's objects, keep its page. */
-static void gm_rcu_free_batch(struct rcu_head *head)
+/* Keep the empty batch @b as a spare of @rc if it has room, else free it. */
+static bool gm_rcu_keep(struct gm_rcu_cpu *rc, struct gm_rcu_batch *b)
 {
-	struct gm_rcu_batch *b = container_of(head, struct gm_rcu_batch, rcu);
-	struct gm_rcu_cpu *rc = per_cpu_ptr(&gm_rcu_cpus, b->cpu);
-	unsigned int i, nr = b->nr;
 	unsigned long flags;
+	bool kept = false;
 
-	for (i = 0; i < nr; i++)
-		gofree(b->objs[i]);
-	this_cpu_sub(gm_rcu_cpus.pending, nr);
+	b->cpu = rc->cpu;
 	b->nr = 0;
 	raw_spin_lock_irqsave(&rc->lock, flags);
 	if (rc->nspare < GM_RCU_SPARES) {
 		rc->spare[rc->nspare++] = b;
-		b = NULL;
+		kept = true;
 	}
 	raw_spin_unlock_irqrestore(&rc->lock, flags);
-	if (b)
+	if (!kept)
 		free_page((unsigned long)b);
+	return kept;
+}
+
+/* After a grace period: free a batch's objects, keep its page. */
+static void gm_rcu_free_batch(struct rcu_head *head)
+{
+	struct gm_rcu_batch *b = container_of(head, struct gm_rcu_batch, rcu);
+	unsigned int i, nr = b->nr;
+
+	for (i = 0; i < nr; i++)
+		gofree(b->objs[i]);
+	this_cpu_sub(gm_rcu_cpus.pending, nr);
+	gm_rcu_keep(per_cpu_ptr(&gm_rcu_cpus, b->cpu), b);
 }
 
 /* The start of the small, debug or large object holding @head, or 0. */
@@ -138,24 +147,11 @@ static void gm_rcu_flush(struct gm_rcu_cpu *rc)
 static unsigned int gm_rcu_refill(struct gm_rcu_cpu *rc, gfp_t gfp)
 {
 	struct gm_rcu_batch *b;
-	unsigned long flags;
 
 	while (READ_ONCE(rc->nspare) < GM_RCU_SPARES) {
 		b = (struct gm_rcu_batch *)__get_free_page(gfp);
-		if (!b)
+		if (!b || !gm_rcu_keep(rc, b))
 			break;
-		b->cpu = rc->cpu;
-		b->nr = 0;
-		raw_spin_lock_irqsave(&rc->lock, flags);
-		if (rc->nspare < GM_RCU_SPARES) {
-			rc->spare[rc->nspare++] = b;
-			b = NULL;
-		}
-		raw_spin_unlock_irqrestore(&rc->lock, flags);
-		if (b) {
-			free_page((unsigned long)b);
-			break;
-		}
 	}
 	return READ_ONCE(rc->nspare);
 }

@@ -27,16 +27,20 @@ MODULE_PARM_DESC(leave, "rcu: objects given to gofree_rcu() at the end with no b
  * Published objects: a writer swaps a slot's object for a new one and gives
  * the old one to gofree_rcu(); readers inside rcu_read_lock() verify the
  * object a slot holds, which must not be freed (zeroed or reused) under
- * them. One object in 64 is large, one in 4 comes from gomalloc_tiny().
+ * them. Each CPU's thread swaps slots of its own, so that the objects it
+ * frees are mostly its CPU's, where a free writes a link into the object
+ * at once and the next allocation of the class refills it: an object freed
+ * too early changes under a reader. Sizes fall in four classes; one object
+ * in 64 is large, one in 4 comes from gomalloc_tiny().
  */
 struct gt_robj {
-	struct rcu_head rcu;
-	u64 cookie;
+	u64 cookie;		/* first: where a free writes its LIFO link */
 	size_t n;		/* bytes of data[] */
+	struct rcu_head rcu;
 	u8 data[];
 };
 
-#define GT_RSLOTS	64
+#define GT_RSLOTS	16
 enum { GT_R_TASK, GT_R_SOFTIRQ, GT_R_HARDIRQ, GT_R_NCTX };
 static const char * const gt_rctx[GT_R_NCTX] = { "task", "softirq", "hardirq" };
 
@@ -48,7 +52,7 @@ static bool gt_rstop;
 static struct gt_robj *gt_robj_new(gfp_t gfp)
 {
 	u64 cookie = get_random_u64();
-	size_t n = cookie % 64 == 0 ? 40000 : 8 + (cookie >> 8) % 1000;
+	size_t n = cookie % 64 == 0 ? 40000 : 8 + (cookie >> 8) % 56;
 	struct gt_robj *o;
 
 	o = cookie % 4 == 1 ? gomalloc_tiny(sizeof(*o) + n, gfp) :
@@ -63,11 +67,10 @@ static struct gt_robj *gt_robj_new(gfp_t gfp)
 	return o;
 }
 
-/* Publish a new object in a random slot; the old one goes to gofree_rcu(). */
-static void gt_rcu_swap(unsigned int ctx, gfp_t gfp)
+/* Publish a new object in slot @i; the old one goes to gofree_rcu(). */
+static void gt_rcu_swap(unsigned int ctx, unsigned int i, gfp_t gfp)
 {
 	struct gt_robj *o = gt_robj_new(gfp), *old;
-	unsigned int i = get_random_u32() % GT_RSLOTS;
 	unsigned long flags;
 
 	if (!o)
@@ -81,16 +84,30 @@ static void gt_rcu_swap(unsigned int ctx, gfp_t gfp)
 	}
 }
 
-static void gt_rcu_read(void)
+/* Verify a slot's object, and again after @hold_us (writers go on). */
+static void gt_rcu_read(unsigned int hold_us)
 {
 	unsigned int i = get_random_u32() % GT_RSLOTS;
 	struct gt_robj *o;
 
+	size_t n;
+	u64 cookie;
+
 	rcu_read_lock();
 	o = rcu_dereference(gt_rslots[i]);
 	if (o) {
-		GT_CHECK(gt_verify(o->data, o->n, o->cookie),
-			 "object of %zu bytes in slot %u changed under a reader", o->n, i);
+		/* Read once: a length changed under us must not be followed. */
+		n = min_t(size_t, READ_ONCE(o->n), 40000);
+		cookie = READ_ONCE(o->cookie);
+		GT_CHECK(gt_verify(o->data, n, cookie),
+			 "object of %zu bytes in slot %u changed under a reader", n, i);
+		if (hold_us) {
+			udelay(hold_us);
+			GT_CHECK(READ_ONCE(o->cookie) == cookie && READ_ONCE(o->n) == n &&
+				 gt_verify(o->data, n, cookie),
+				 "object of %zu bytes changed under a reader after %u us",
+				 n, hold_us);
+		}
 		atomic_long_inc(&gt_rreads);
 	}
 	rcu_read_unlock();
@@ -102,8 +119,8 @@ static struct hrtimer gt_rhrtimer;
 static void gt_rtimer_fn(struct timer_list *t)
 {
 	GT_CHECK(in_serving_softirq(), "timer callback not in softirq context");
-	gt_rcu_swap(GT_R_SOFTIRQ, GFP_ATOMIC);
-	gt_rcu_read();
+	gt_rcu_swap(GT_R_SOFTIRQ, get_random_u32() % GT_RSLOTS, GFP_ATOMIC);
+	gt_rcu_read(0);
 	if (!READ_ONCE(gt_rstop))
 		mod_timer(&gt_rtimer, jiffies + 1);
 }
@@ -111,7 +128,7 @@ static void gt_rtimer_fn(struct timer_list *t)
 static enum hrtimer_restart gt_rhrtimer_fn(struct hrtimer *t)
 {
 	GT_CHECK(in_hardirq() && irqs_disabled(), "hrtimer callback not in hardirq context");
-	gt_rcu_swap(GT_R_HARDIRQ, GFP_ATOMIC);
+	gt_rcu_swap(GT_R_HARDIRQ, get_random_u32() % GT_RSLOTS, GFP_ATOMIC);
 	if (READ_ONCE(gt_rstop))
 		return HRTIMER_NORESTART;
 	hrtimer_forward_now(t, ns_to_ktime(500 * NSEC_PER_USEC));
@@ -121,15 +138,18 @@ static enum hrtimer_restart gt_rhrtimer_fn(struct hrtimer *t)
 static atomic_t gt_rthreads;
 static DECLARE_COMPLETION(gt_rthreads_done);
 
-/* Each CPU's thread: swaps and reads, half of the swaps with irqs off. */
+/*
+ * Each CPU's thread: swaps its four slots and reads any; every other
+ * object it frees is a private one, freed with interrupts off.
+ */
 static int gt_rcu_thread(void *arg)
 {
 	unsigned long end = (unsigned long)arg, flags;
-	unsigned int k;
+	unsigned int k, own = 4 * raw_smp_processor_id();
 
 	for (k = 0; time_before(jiffies, end); k++) {
 		if (k & 1) {
-			gt_rcu_swap(GT_R_TASK, GFP_KERNEL);
+			gt_rcu_swap(GT_R_TASK, (own + k / 2 % 4) % GT_RSLOTS, GFP_KERNEL);
 		} else {
 			struct gt_robj *o = gt_robj_new(GFP_KERNEL);
 
@@ -140,8 +160,8 @@ static int gt_rcu_thread(void *arg)
 				atomic_long_inc(&gt_rfrees[GT_R_TASK]);
 			}
 		}
-		gt_rcu_read();
-		gt_rcu_read();
+		gt_rcu_read(0);
+		gt_rcu_read(200);
 		if (k % 64 == 63)
 			usleep_range(100, 200);
 		else

@@ -164,11 +164,12 @@ static void gm_rcu_timer_fn(struct timer_list *t)
 	gm_rcu_refill(rc, GFP_NOWAIT | __GFP_NOWARN);
 }
 
-static noinline void gm_rcu_nmi(const void *ptr)
+/* NMI context: call_rcu() cannot be called; counted as mcache.c counts. */
+static noinline void gm_rcu_nmi(const void *ptr, unsigned long ip)
 {
-	gm_report_error(&gm_errors.nmi_frees_lost);
-	pr_err_ratelimited("gofree_rcu(%p) from NMI context is not supported; the object is leaked\n",
-			   ptr);
+	atomic_long_inc(&gm_errors.nmi_frees_lost);
+	pr_err_ratelimited("gofree_rcu(%p) from %pS in NMI: not supported; object leaked\n",
+			   ptr, (void *)ip);
 }
 
 void __gofree_rcu(const void *ptr, struct rcu_head *head)
@@ -179,7 +180,7 @@ void __gofree_rcu(const void *ptr, struct rcu_head *head)
 	bool arm;
 
 	if (unlikely(in_nmi())) {
-		gm_rcu_nmi(ptr);
+		gm_rcu_nmi(ptr, _RET_IP_);
 		return;
 	}
 	local_irq_save(flags);

@@ -119,8 +119,8 @@ static void gm_test_rcu_grace_period(struct kunit *test)
 		if (single)
 			gm_rt_nobatch_end();
 		KUNIT_EXPECT_TRUE_MSG(test, live, "single %u: freed inside a reader", single);
-		KUNIT_EXPECT_TRUE_MSG(test, big_live, "single %u: large object freed inside a reader",
-				      single);
+		KUNIT_EXPECT_TRUE_MSG(test, big_live,
+				      "single %u: large object freed inside a reader", single);
 		KUNIT_EXPECT_EQ(test, c1.pending - c0.pending, 2L);
 		KUNIT_EXPECT_EQ(test, c1.singles - c0.singles, single ? 2UL : 0UL);
 		gomalloc_rcu_barrier();

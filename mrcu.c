@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gofree_rcu(): objects freed by gofree() after an RCU grace period, gathered
- * per CPU into page-sized batches, one RCU callback per batch. Above gofree();
- * below, only the top file (setup, unload) and mstats.c (rcu_pending) call it.
+ * gofree_rcu(): objects freed by gofree() after an RCU grace period, batched
+ * per CPU, one RCU callback per batch. Above gofree(); called from below only
+ * by the top file (setup, unload), mstats.c and a typed cache's destroy.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -93,7 +93,7 @@ static void gm_rcu_free_batch(struct rcu_head *head)
 	gm_rcu_keep(per_cpu_ptr(&gm_rcu_cpus, b->cpu), b);
 }
 
-/* The start of the small, debug or large object holding @head, or 0. */
+/* The start of the small, typed-cache, debug or large object at @head, or 0. */
 static unsigned long gm_rcu_obj_of(struct rcu_head *head)
 {
 	unsigned long h = (unsigned long)head, obj = 0;
@@ -101,7 +101,8 @@ static unsigned long gm_rcu_obj_of(struct rcu_head *head)
 
 	preempt_disable();	/* an RCU reader of the index */
 	s = gm_span_of(head);
-	if (s && (s->state == GM_SPAN_SMALL || s->state == GM_SPAN_DEBUG))
+	if (s && (s->state == GM_SPAN_SMALL || s->state == GM_SPAN_CACHE ||
+		  s->state == GM_SPAN_DEBUG))
 		obj = s->base + (unsigned long)gm_span_objindex(s, h) * s->elemsize;
 	else if (s && s->state == GM_SPAN_LARGE)
 		obj = s->base;

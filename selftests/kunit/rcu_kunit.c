@@ -294,6 +294,61 @@ static void gm_test_rcu_tiny_large(struct kunit *test)
 }
 
 /*
+ * Typed-cache objects (with a constructor: the LIFO link sits after the
+ * object), batched and by rcu_head; then objects still pending when the
+ * cache is destroyed: the destroy waits for them, so it finds none live.
+ */
+static void gm_rt_ctor(void *p)
+{
+	memset(p, 0, sizeof(struct gm_rt));
+}
+
+static void gm_test_rcu_typed_cache(struct kunit *test)
+{
+	long leaks = atomic_long_read(&gm_errors.cache_leaks);
+	struct gomalloc_cache *c;
+	struct gm_rcu_counts c0, c1;
+	struct gm_rt *o[6];
+	unsigned int i, live = 0;
+
+	c = gomalloc_cache_create("gm_rcu_test", sizeof(struct gm_rt), 0, 0, gm_rt_ctor);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	for (i = 0; i < ARRAY_SIZE(o); i++) {
+		o[i] = gomalloc_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, o[i]);
+		o[i]->cookie = gm_rt_cookie(o[i]);
+		o[i]->tail = o[i]->cookie;
+	}
+	for (i = 0; i < 3; i++)
+		gofree_rcu(o[i], rcu);
+	gm_rt_nobatch_begin();
+	gm_rcu_counts(&c0);
+	for (; i < ARRAY_SIZE(o); i++)
+		gofree_rcu(o[i], rcu);
+	gm_rcu_counts(&c1);
+	gm_rt_nobatch_end();
+	KUNIT_EXPECT_EQ(test, c1.singles - c0.singles, 3UL);
+	for (i = 0; i < ARRAY_SIZE(o); i++)
+		live += gm_rt_live(o[i]);
+	KUNIT_EXPECT_EQ(test, live, (unsigned int)ARRAY_SIZE(o));
+	gomalloc_rcu_barrier();
+	for (i = 0, live = 0; i < ARRAY_SIZE(o); i++)
+		live += !!gomalloc_usable_size(o[i]);
+	KUNIT_EXPECT_EQ_MSG(test, live, 0U, "typed-cache objects not freed by the barrier");
+	KUNIT_EXPECT_EQ(test, gm_rcu_pending(), 0L);
+
+	for (i = 0; i < 3; i++) {
+		o[i] = gomalloc_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, o[i]);
+		gofree_rcu(o[i], rcu);
+	}
+	gomalloc_cache_destroy(c);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&gm_errors.cache_leaks), leaks,
+			    "the destroy found objects gofree_rcu() had not freed yet");
+	KUNIT_EXPECT_EQ(test, gm_rcu_pending(), 0L);
+}
+
+/*
  * Memory that is not gomalloc's: reported and counted after the grace
  * period, batched (by gofree()) and by rcu_head, and left alone.
  */
@@ -444,6 +499,7 @@ static struct kunit_case gm_rcu_cases[] = {
 	KUNIT_CASE(gm_test_rcu_barrier),
 	KUNIT_CASE(gm_test_rcu_timer_flush),
 	KUNIT_CASE(gm_test_rcu_tiny_large),
+	KUNIT_CASE(gm_test_rcu_typed_cache),
 	KUNIT_CASE(gm_test_rcu_not_ours),
 	KUNIT_CASE(gm_test_rcu_irq_contexts),
 	{}

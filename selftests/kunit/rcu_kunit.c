@@ -319,14 +319,14 @@ static void gm_test_rcu_typed_cache(struct kunit *test)
 		o[i]->cookie = gm_rt_cookie(o[i]);
 		o[i]->tail = o[i]->cookie;
 	}
-	for (i = 0; i < 3; i++)
-		gofree_rcu(o[i], rcu);
-	gm_rt_nobatch_begin();
+	gm_rt_nobatch_begin();	/* first: it waits for frees queued before */
 	gm_rcu_counts(&c0);
-	for (; i < ARRAY_SIZE(o); i++)
+	for (i = 0; i < 3; i++)
 		gofree_rcu(o[i], rcu);
 	gm_rcu_counts(&c1);
 	gm_rt_nobatch_end();
+	for (; i < ARRAY_SIZE(o); i++)
+		gofree_rcu(o[i], rcu);
 	KUNIT_EXPECT_EQ(test, c1.singles - c0.singles, 3UL);
 	for (i = 0; i < ARRAY_SIZE(o); i++)
 		live += gm_rt_live(o[i]);

@@ -155,6 +155,21 @@
  *	   CPU once interrupts are on; with every slot taken it is counted
  *	   as lost and reported.
  *
+ * Freeing after a grace period (gofree_rcu, mrcu.c)
+ *
+ *	gofree_rcu(ptr, rhf) frees as gofree() does once an RCU grace period
+ *	has passed. Each CPU fills a page of object pointers under its own raw
+ *	spinlock, interrupts off (any context but NMI); a full page goes to
+ *	call_rcu() at once, a partial one when the CPU's timer fires
+ *	(rcu_flush_ms, 20 ms) or on gomalloc_rcu_barrier(), which then waits
+ *	in rcu_barrier(). The callback gofree()s the objects and keeps the page
+ *	as one of its CPU's two spares. Pages come from init and the timer,
+ *	never from gofree_rcu(): with none at hand the object goes to
+ *	call_rcu() by its own rcu_head, and the callback finds the object from
+ *	the head's address through the span index (small, debug and large
+ *	objects: a type holding an rcu_head is too big for a tiny sub-object).
+ *	Unload flushes and waits for them before anything drains.
+ *
  * init_on_free
  *
  *	A freed object is zeroed when freed but for its LIFO link, which
@@ -206,11 +221,13 @@
  *   taken under none: it orders (re)scheduling the scavenger against
  *   unload. gm_caches_lock (mutex, typedcache.c: the list of caches)
  *   nests none of ours either (create's alloc_percpu runs under it): a
- *   destroy drains the CPUs after dropping it. Every spinlock is taken
- *   with interrupts saved (callers may be in hardirq context); no lock is
- *   held across alloc_pages() with a gfp that may sleep. mcaches take no
- *   lock: draining another CPU's caches is done on that CPU by a work
- *   item, after the CPU is dead, or at unload. The index is read
+ *   destroy drains the CPUs after dropping it. The per-CPU gofree_rcu()
+ *   batch locks (raw, mrcu.c) nest nothing of ours, only call_rcu(); a
+ *   caller may hold any lock of its own around them. Every spinlock is
+ *   taken with interrupts saved (callers may be in hardirq context); no
+ *   lock is held across alloc_pages() with a gfp that may sleep. mcaches
+ *   take no lock: draining another CPU's caches is done on that CPU by a
+ *   work item, after the CPU is dead, or at unload. The index is read
  *   locklessly with preemption disabled (an RCU reader).
  *
  *   The slow paths (gm_mcache_refill_alloc, gm_mcache_free_slow,
@@ -222,7 +239,8 @@
  *
  *	No NUMA awareness (one heap, pages from any node); no allocation
  *	from NMI context (returns NULL, before any lock), and frees from NMI
- *	are deferred; no zones: __GFP_DMA and __GFP_DMA32 are refused (NULL,
+ *	are deferred (a gofree_rcu() from NMI is refused: the object leaks,
+ *	reported and counted in nmi_frees_lost); no zones: __GFP_DMA and __GFP_DMA32 are refused (NULL,
  *	a warning, bad_flags in /proc/gomalloc); no memcg accounting:
  *	__GFP_ACCOUNT is stripped where pages are taken (gm_buddy_alloc),
  *	because arenas, descriptors and index pages serve every cgroup's
@@ -261,6 +279,7 @@
 #include "mdebug.h"
 #include "mheap.h"
 #include "mpagecache.h"
+#include "mrcu.h"
 #include "mscavenge.h"
 #include "typedcache.h"
 
@@ -336,31 +355,7 @@ EXPORT_SYMBOL_GPL(gomalloc_tiny);
 /* gofree() for a caller at @ip, untraced (the NMI deferral's second step). */
 static __always_inline void gm_free_notrace(const void *ptr, unsigned long ip)
 {
-	unsigned long p = (unsigned long)ptr, off;
-	struct gm_mspan *s;
-	unsigned int idx;
-
-	/*
-	 * The small-object case of gm_span_of(), open-coded: one state test,
-	 * the range test, then the object's start. Anything else, including
-	 * NULL, ZERO_SIZE_PTR (never in the index) and a stale index entry,
-	 * is sorted out by the slow path (gm_mcache_free_ptr). Preemption is disabled first: the
-	 * fast path needs it, and it makes this an RCU reader of the index.
-	 */
-	preempt_disable();
-	s = gm_span_index(p);
-	if (unlikely(!s || READ_ONCE(s->state) != GM_SPAN_SMALL))
-		goto slow;
-	off = p - READ_ONCE(s->base);
-	if (unlikely(off >= READ_ONCE(s->bytes)))
-		goto slow;
-	idx = (u32)(((u64)off * s->divmul) >> 32);
-	if (unlikely((unsigned long)idx * s->elemsize != off))
-		goto slow;
-	gm_mcache_free_preempt_off(s, idx, (void *)p, ip);
-	return;
-slow:
-	gm_mcache_free_ptr(s, ptr, ip);	/* enables preemption */
+	gm_mcache_free_any(ptr, ip);
 }
 
 static __always_inline void gm_free(const void *ptr, unsigned long ip)
@@ -561,6 +556,7 @@ static void gm_teardown(void)
 {
 	long objects, bytes, tiny;
 
+	gm_rcu_exit();	/* gofree_rcu()'s objects freed, before anything drains */
 	gm_mcache_nmi_flush();
 	gm_scavenge_exit();
 	gm_stats_exit();
@@ -602,6 +598,7 @@ static int __init gomalloc_init(void)
 	ret = gm_scavenge_init();
 	if (ret)
 		goto fail_stats;
+	gm_rcu_init();
 	gm_set_ready(true);
 	pr_info("loaded: %u size classes up to %u bytes, %lu KiB arenas\n",
 		GM_NUM_SIZE_CLASSES - 1, GM_MAX_SMALL_SIZE, (GM_ARENA_PAGES << PAGE_SHIFT) >> 10);

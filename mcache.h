@@ -7,6 +7,7 @@
 #include <linux/mm.h>
 #include <linux/preempt.h>
 #include <linux/string.h>
+#include "mheap.h"
 #include "mspan.h"
 
 /*
@@ -309,6 +310,36 @@ void gm_mcache_typed_counts(unsigned int spc, unsigned long *nmalloc,
 			    unsigned long *nfree);
 void gm_mcache_free_typed(struct gm_mspan *s, unsigned int idx, void *p,
 			  unsigned long ip);
+
+/*
+ * Free any pointer, as gofree() does (untraced): the small-object case of
+ * gm_span_of(), open-coded: one state test, the range test, then the
+ * object's start. Anything else, including NULL, ZERO_SIZE_PTR (never in
+ * the index) and a stale index entry, is sorted out by the slow path
+ * (gm_mcache_free_ptr). Preemption is disabled first: the fast path needs
+ * it, and it makes this an RCU reader of the index.
+ */
+static __always_inline void gm_mcache_free_any(const void *ptr, unsigned long ip)
+{
+	unsigned long p = (unsigned long)ptr, off;
+	struct gm_mspan *s;
+	unsigned int idx;
+
+	preempt_disable();
+	s = gm_span_index(p);
+	if (unlikely(!s || READ_ONCE(s->state) != GM_SPAN_SMALL))
+		goto slow;
+	off = p - READ_ONCE(s->base);
+	if (unlikely(off >= READ_ONCE(s->bytes)))
+		goto slow;
+	idx = (u32)(((u64)off * s->divmul) >> 32);
+	if (unlikely((unsigned long)idx * s->elemsize != off))
+		goto slow;
+	gm_mcache_free_preempt_off(s, idx, (void *)p, ip);
+	return;
+slow:
+	gm_mcache_free_ptr(s, ptr, ip);	/* enables preemption */
+}
 
 int gm_mcache_init(void);
 void gm_mcache_exit(void);

@@ -394,6 +394,7 @@ unsigned long gm_cache_destroy(struct gomalloc_cache *c)
 	unsigned long live;
 
 	might_sleep();
+	gomalloc_rcu_barrier();	/* objects given to gofree_rcu() are freed */
 	mutex_lock(&gm_caches_lock);
 	list_del(&c->node);	/* its name is free from now on */
 	mutex_unlock(&gm_caches_lock);

@@ -49,17 +49,21 @@ static DEFINE_PER_CPU(struct gm_mcache_class, gm_dead_class);
  * mcache's for the size classes and tiny blocks, a typed cache's own for
  * its class. Preemption disabled (an RCU reader of gm_typed[]).
  */
-static struct gm_mcache_class *gm_mcache_class_here(unsigned int spc)
+static noinline struct gm_mcache_class *gm_mcache_typed_class_here(unsigned int spc)
 {
-	struct gm_mcache_typed __percpu *t;
+	struct gm_mcache_typed __percpu *t = READ_ONCE(gm_typed[spc - GM_CACHE_SPC(0)]);
 
-	if (likely(spc < GM_NUM_SPAN_CLASSES))
-		return &gm_this_mcache()->cls[spc];
-	t = READ_ONCE(gm_typed[spc - GM_CACHE_SPC(0)]);
 	/* A cache destroyed under a free of its object (a caller's bug). */
 	if (WARN_ON_ONCE(!t))
 		return this_cpu_ptr(&gm_dead_class);
 	return gm_mcache_typed_here(t);
+}
+
+static __always_inline struct gm_mcache_class *gm_mcache_class_here(unsigned int spc)
+{
+	if (likely(spc < GM_NUM_SPAN_CLASSES))
+		return &gm_this_mcache()->cls[spc];
+	return gm_mcache_typed_class_here(spc);
 }
 
 /*

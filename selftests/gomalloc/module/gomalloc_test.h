@@ -70,6 +70,11 @@ void gt_hold_release(void);
 void gt_redzone(void);
 void gt_redzone_release(void);
 
+/* gt_cache.c */
+void gt_cache(void);
+void gt_cache_hold(void);
+void gt_cache_hold_release(void);
+
 /* gt_init.c */
 void gt_init(void);
 void gt_initfree(void);

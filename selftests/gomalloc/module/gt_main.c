@@ -12,10 +12,10 @@
 
 char *gt_test = "basic";
 module_param_named(test, gt_test, charp, 0444);
-MODULE_PARM_DESC(test, "basic, large, align, largecpu, multicpu, stress, irq, badinput, faults, leak, hold, classes, nowait, init, initfree, initreuse, warn, redzone or nofail");
+MODULE_PARM_DESC(test, "basic, large, align, largecpu, multicpu, stress, irq, badinput, faults, leak, hold, classes, nowait, init, initfree, initreuse, warn, redzone, nofail, cache or cachehold");
 unsigned int gt_seconds = 3;
 module_param_named(seconds, gt_seconds, uint, 0444);
-MODULE_PARM_DESC(seconds, "How long the multicpu, irq and faults tests run");
+MODULE_PARM_DESC(seconds, "How long the multicpu, irq, faults and cache tests run");
 unsigned int gt_failures_seen;
 module_param_named(failures_seen, gt_failures_seen, uint, 0444);
 MODULE_PARM_DESC(failures_seen, "NULL returns the faults test counted (output)");
@@ -133,6 +133,8 @@ static const struct gt_case {
 	{ "init", gt_init },
 	{ "initfree", gt_initfree },
 	{ "initreuse", gt_initreuse },
+	{ "cache", gt_cache },
+	{ "cachehold", gt_cache_hold },
 };
 
 /* An unknown test= fails the load, saying which names there are. */
@@ -162,6 +164,7 @@ static int __init gomalloc_test_init(void)
 	if (atomic_read(&gt_errors)) {
 		pr_err("gomalloc_test: %s: %d check(s) failed\n", gt_test, atomic_read(&gt_errors));
 		gt_hold_release();
+		gt_cache_hold_release();
 		return -EINVAL;
 	}
 	pr_info("gomalloc_test: %s: ok\n", gt_test);
@@ -171,6 +174,7 @@ static int __init gomalloc_test_init(void)
 static void __exit gomalloc_test_exit(void)
 {
 	gt_hold_release();
+	gt_cache_hold_release();
 	gt_redzone_release();
 	if (atomic_read(&gt_errors))
 		pr_err("gomalloc_test: %s: %d check(s) failed at unload\n", gt_test,

@@ -42,6 +42,8 @@ struct gt_obj {
 
 void gt_fill(void *p, size_t n, u64 cookie);
 bool gt_verify(const void *p, size_t n, u64 cookie);
+unsigned int gt_run_kthreads(unsigned int n, int (*fn)(void *arg), void *args, size_t size,
+			     const char *name);
 
 /* gt_basic.c */
 void gt_basic(void);

@@ -10,12 +10,10 @@
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/jiffies.h>
-#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
-#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -395,7 +393,6 @@ static void gt_rcu_swap(unsigned int i, gfp_t gfp, u64 cookie, struct gt_cring *
 #define GT_CIRQ_SLOTS	16
 
 struct gt_cworker {
-	struct task_struct *task;
 	unsigned int id;
 	struct gt_cring ring;		/* objects others hand us */
 	struct gt_cring *peer;		/* the next worker's */
@@ -682,7 +679,7 @@ static void gt_cache_report(unsigned long ops)
 void gt_cache(void)
 {
 	unsigned long ops = 0;
-	unsigned int i, cpu;
+	unsigned int i, cpu, ran;
 	u64 seed = get_random_u64();
 	void **batch;
 	struct gomalloc_cache *again;
@@ -711,27 +708,10 @@ void gt_cache(void)
 		w->hrtimer.function = gt_cw_hrtimer_fn;
 	}
 	gt_cdeadline = jiffies + gt_seconds * HZ;
-	for (i = 0; i < gt_ncw; i++) {
-		gt_cw[i].task = kthread_create(gt_cw_fn, &gt_cw[i], "gomalloc_test/c%u", i);
-		if (IS_ERR(gt_cw[i].task)) {
-			gt_cw[i].task = NULL;
-			GT_CHECK(0, "kthread_create");
-			continue;
-		}
-		get_task_struct(gt_cw[i].task);
-		/* CPUs may come and go meanwhile (gomalloc_cache.sh's churn). */
-		cpu = cpumask_nth(i % num_online_cpus(), cpu_online_mask);
-		if (cpu < nr_cpu_ids)
-			set_cpus_allowed_ptr(gt_cw[i].task, cpumask_of(cpu));
-		wake_up_process(gt_cw[i].task);
-	}
-	for (i = 0; i < gt_ncw; i++) {
-		if (!gt_cw[i].task)
-			continue;
-		kthread_stop(gt_cw[i].task);
-		put_task_struct(gt_cw[i].task);
+	ran = gt_run_kthreads(gt_ncw, gt_cw_fn, gt_cw, sizeof(*gt_cw), "c");
+	GT_CHECK(ran == gt_ncw, "%u of %u workers ran", ran, gt_ncw);
+	for (i = 0; i < gt_ncw; i++)
 		ops += gt_cw[i].ops;
-	}
 	/* Every timer is stopped: what the rings and slots still hold goes. */
 	for (i = 0; i < gt_ncw; i++)
 		while (gt_cring_drain(&gt_cw[i].ring, batch))
@@ -766,7 +746,7 @@ out:
 
 /*
  * ---- cachehold: a ctor cache's objects left live for the script to see in
- * /proc/gomalloc, until cache_release= or unload ----
+ * /proc/gomalloc, until release= (gt_hold.c) or unload ----
  *
  * Each online CPU allocates cache_count objects of cache gt_c_hold (100
  * bytes), half one by one, half in bulk of 16; the release verifies each,
@@ -882,18 +862,6 @@ void gt_cache_hold_release(void)
 	gomalloc_cache_destroy(gt_hold_cache);
 	gt_hold_cache = NULL;
 }
-
-static int gt_cache_release_set(const char *val, const struct kernel_param *kp)
-{
-	gt_cache_hold_release();
-	return 0;
-}
-
-static const struct kernel_param_ops gt_cache_release_ops = {
-	.set = gt_cache_release_set,
-};
-module_param_cb(cache_release, &gt_cache_release_ops, NULL, 0200);
-MODULE_PARM_DESC(cache_release, "cachehold: write to verify and free the objects and destroy the cache");
 
 void gt_cache_hold(void)
 {

@@ -4,7 +4,13 @@
  * load time through the public API only; load fails if any check fails.
  * This file: the shared parameters and helpers, and the table of the tests.
  */
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include <gomalloc.h>
@@ -99,6 +105,68 @@ bad:
 		pr_err("gomalloc_test: object %p (%zu bytes): byte %zu is %#04x, expected %#04x\n",
 		       p, n, b, ((const u8 *)p)[b], (u8)(want >> (8 * (b % 8))));
 	return false;
+}
+
+struct gt_kthread {
+	struct task_struct *task;
+	int (*fn)(void *arg);
+	void *arg;
+	struct completion started;
+};
+
+static int gt_kthread_fn(void *arg)
+{
+	struct gt_kthread *k = arg;
+
+	complete(&k->started);
+	return k->fn(k->arg);
+}
+
+/*
+ * Run @fn in @n kthreads, the i-th on @args + i * @size, bound to the i-th
+ * online CPU (modulo their number; if CPUs come and go meanwhile, a thread
+ * may run anywhere), and wait until each has returned. Each thread is seen
+ * running before kthread_stop(): stopped before its first run, a kthread
+ * never calls its function. Returns how many ran.
+ */
+unsigned int gt_run_kthreads(unsigned int n, int (*fn)(void *arg), void *args, size_t size,
+			     const char *name)
+{
+	struct gt_kthread *k = kcalloc(n, sizeof(*k), GFP_KERNEL);
+	unsigned int i, cpu, ran = 0;
+
+	if (!k) {
+		GT_CHECK(0, "no memory for %u kthreads", n);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		k[i].fn = fn;
+		k[i].arg = args + i * size;
+		init_completion(&k[i].started);
+		k[i].task = kthread_create(gt_kthread_fn, &k[i], "gomalloc_test/%s%u", name, i);
+		if (IS_ERR(k[i].task)) {
+			k[i].task = NULL;
+			GT_CHECK(0, "kthread_create");
+			continue;
+		}
+		get_task_struct(k[i].task);
+		cpu = cpumask_nth(i % num_online_cpus(), cpu_online_mask);
+		if (cpu < nr_cpu_ids)
+			set_cpus_allowed_ptr(k[i].task, cpumask_of(cpu));
+		wake_up_process(k[i].task);
+	}
+	for (i = 0; i < n; i++) {
+		if (!k[i].task)
+			continue;
+		if (wait_for_completion_timeout(&k[i].started, 30 * HZ))
+			ran++;
+		else
+			GT_CHECK(0, "kthread %s%u did not start in 30 s", name, i);
+		kthread_stop(k[i].task);
+		put_task_struct(k[i].task);
+	}
+	kfree(k);
+	return ran;
 }
 
 const size_t gt_sizes[] = {

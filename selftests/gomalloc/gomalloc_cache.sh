@@ -38,7 +38,7 @@ gm_cache_rows() {
 
 # ---- a held cache's row ----
 count=150
-insmod "$here/gomalloc_test.ko" test=cachehold cache_count=$count ||
+gm_insmod test=cachehold cache_count=$count ||
 	gm_fail "cachehold: a check failed (dmesg: $(dmesg | grep 'gomalloc_test:' | tail -n 3))"
 held=$(gm_param cache_held)
 gm_expect_eq "objects held" "$held" $((count * $(grep -c ^processor /proc/cpuinfo)))
@@ -59,7 +59,7 @@ for phase in held "held, after drop_caches"; do
 		gm_fail "gt_c_hold: $spans span(s) of $per cannot hold $held objects"
 	gm_expect_eq "objects_inuse ($phase)" "$(gm_stat objects_inuse)" $((before + held))
 done
-echo 1 >/sys/module/gomalloc_test/parameters/cache_release
+echo 1 >/sys/module/gomalloc_test/parameters/release
 e=$(gm_param errors)
 gm_snap $t.released
 rmmod gomalloc_test

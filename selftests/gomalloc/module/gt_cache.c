@@ -434,8 +434,9 @@ static bool gt_ck_new(struct gt_crec *r, u64 cookie, gfp_t gfp)
 }
 
 /*
- * Swap slot @i of the slots task, softirq and hardirq share: the object it
- * held is freed here (or handed to the peer), a new one takes its place.
+ * Swap one of the slots @w's task, softirq and hardirq share (the cookie
+ * picks it): the object it held is freed here (or handed to the peer), a
+ * new one takes its place.
  */
 static void gt_slot_swap(struct gt_cworker *w, unsigned int cx, gfp_t gfp)
 {

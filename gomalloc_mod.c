@@ -455,6 +455,35 @@ size_t gomalloc_usable_size(const void *ptr)
 }
 EXPORT_SYMBOL_GPL(gomalloc_usable_size);
 
+/*
+ * Gomalloc's memory: a page with an index entry (every page of a span, in
+ * use or since freed, until its arena goes back), or a page in a region of
+ * the heap that is no kernel slab or large kmalloc (compound) page: arenas
+ * are neither, and a region may hold the kernel's pages beside an arena.
+ */
+bool gomalloc_foreign(const void *ptr)
+{
+	unsigned long p = (unsigned long)ptr;
+	struct page *page;
+	bool ours, region;
+
+	if (ZERO_OR_NULL_PTR(ptr))
+		return false;
+	preempt_disable();	/* an RCU reader of the index */
+	ours = gm_span_index(p);
+	region = !ours && gm_heap_owns_range(p);
+	preempt_enable();
+	if (region && virt_addr_valid(ptr)) {
+		page = virt_to_page(ptr);
+		ours = !PageSlab(compound_head(page)) && !PageCompound(page);
+	}
+	if (ours)
+		return false;
+	atomic_long_inc(&gm_errors.foreign_frees);
+	return true;
+}
+EXPORT_SYMBOL_GPL(gomalloc_foreign);
+
 void *gorealloc(const void *ptr, size_t new_size, gfp_t gfp)
 {
 	size_t old;

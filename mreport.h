@@ -21,6 +21,7 @@ struct gm_errors {
 	atomic_long_t nmi_frees;	/* frees from NMI, deferred (not errors) */
 	atomic_long_t nmi_frees_lost;	/* from NMI with no slot left: leaked */
 	atomic_long_t freelist_corrupted; /* LIFO links overwritten (mcache.h) */
+	atomic_long_t foreign_frees;	/* kernel memory seen by gomalloc_foreign() */
 };
 
 extern struct gm_errors gm_errors;

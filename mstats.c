@@ -159,6 +159,7 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "nmi_frees_lost: %ld\n", atomic_long_read(&gm_errors.nmi_frees_lost));
 	seq_printf(m, "freelist_corrupted: %ld\n",
 		   atomic_long_read(&gm_errors.freelist_corrupted));
+	seq_printf(m, "foreign_frees: %ld\n", atomic_long_read(&gm_errors.foreign_frees));
 	seq_printf(m, "debug_flags: %u\n", READ_ONCE(gm_debug_flags));
 	seq_printf(m, "debug_errors: %lu\n", gm_debug_errors());
 	seq_puts(m, "# class objsize pages_per_span objs_per_span spans inuse cached_percpu allocs frees\n");

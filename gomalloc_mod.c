@@ -108,9 +108,10 @@
  *
  *	1. The span index gives the span; the fast path accepts only the
  *	   start of an object in a small span (state, range, then the index
- *	   from divmul). Everything else goes to gm_free_slow(), which runs
- *	   the full gm_span_of(): large, tiny and debug objects are freed
- *	   there, pointers that are not ours or inside an object reported.
+ *	   from divmul). Everything else goes to gm_mcache_free_ptr(), which
+ *	   runs the full gm_span_of(): large, tiny, debug and typed-cache
+ *	   objects are freed there, pointers that are not ours or inside an
+ *	   object reported.
  *	2. If this context's mcache owns the span, allocBits says the object
  *	   is allocated and cached_bits that it is not on the LIFO list yet,
  *	   set its cached bit and push it on the LIFO list, where the next
@@ -194,8 +195,9 @@
  *   The index is read locklessly with preemption disabled (an RCU reader).
  *
  *   The slow paths (gm_mcache_refill_alloc, gm_mcache_free_slow,
- *   gm_free_slow) are entered with preemption disabled, as the fast paths
- *   leave it, and assert it (lockdep_assert_preemption_disabled()).
+ *   gm_mcache_free_ptr, gm_mcache_free_typed) are entered with preemption
+ *   disabled, as the fast paths leave it, and assert it
+ *   (lockdep_assert_preemption_disabled()).
  *
  * Not done
  *
@@ -238,35 +240,7 @@
 #include "mheap.h"
 #include "mpagecache.h"
 #include "mscavenge.h"
-
-/*
- * Zones gomalloc cannot serve: its arenas come from ZONE_NORMAL (or below),
- * never from a zone a caller asks for, so such requests are refused.
- */
-#define GM_GFP_REFUSED	(__GFP_DMA | __GFP_DMA32)
-
-static noinline void *gm_alloc_refused(size_t size, gfp_t gfp)
-{
-	atomic_long_inc(&gm_errors.bad_flags);
-	if (gfp & __GFP_DMA)
-		pr_warn_once("__GFP_DMA is not supported (objects are not in ZONE_DMA); allocation of %zu bytes refused\n",
-			     size);
-	else
-		pr_warn_once("__GFP_DMA32 is not supported (objects are not below 4 GiB); allocation of %zu bytes refused\n",
-			     size);
-	return NULL;
-}
-
-static noinline void *gm_alloc_failed(size_t size, gfp_t gfp)
-{
-	if (in_nmi())
-		return NULL;	/* not a failure: NMI is refused, silently */
-	atomic_long_inc(&gm_errors.alloc_failures);
-	if (!(gfp & __GFP_NOWARN))
-		pr_warn_ratelimited("allocation of %zu bytes failed (gfp %pGg)\n",
-				    size, &gfp);
-	return NULL;
-}
+#include "typedcache.h"
 
 /* Everything but the small fast path: size 0, large, impossible, NMI. */
 static noinline void *gm_alloc_slow(size_t size, gfp_t gfp)
@@ -285,7 +259,7 @@ static noinline void *gm_alloc_slow(size_t size, gfp_t gfp)
 		return NULL;
 	}
 	p = gm_mcache_large_alloc(size, gfp);
-	return p ? p : gm_alloc_failed(size, gfp);
+	return p ? p : gm_report_alloc_failed(size, gfp);
 }
 
 /* gomalloc() for a caller at @ip (debug mode records it). */
@@ -295,12 +269,12 @@ static __always_inline void *gm_alloc(size_t size, gfp_t gfp, unsigned long ip)
 
 	might_alloc(gfp);
 	if (unlikely(gfp & GM_GFP_REFUSED))
-		return gm_alloc_refused(size, gfp);
+		return gm_report_refused(size, gfp);
 	if (unlikely(size - 1 >= GM_MAX_SMALL_SIZE))
 		return gm_alloc_slow(size, gfp);
 	p = gm_mcache_alloc(gm_size_to_class(size), size, gfp, ip, true);
 	if (unlikely(!p))
-		return gm_alloc_failed(size, gfp);
+		return gm_report_alloc_failed(size, gfp);
 	return p;
 }
 
@@ -316,80 +290,18 @@ void *gomalloc_tiny(size_t size, gfp_t gfp)
 
 	might_alloc(gfp);
 	if (unlikely(gfp & GM_GFP_REFUSED))
-		return gm_alloc_refused(size, gfp);
+		return gm_report_refused(size, gfp);
 	if (unlikely(size - 1 >= GOMALLOC_TINY_MAX))
 		return size > GOMALLOC_TINY_MAX ? gm_alloc(size, gfp, _RET_IP_) :
 						  gm_alloc_slow(size, gfp);
 	p = gm_tiny_alloc(size, gfp, _RET_IP_);
 	if (unlikely(!p))
-		return gm_alloc_failed(size, gfp);
+		return gm_report_alloc_failed(size, gfp);
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, size);
 	return p;
 }
 EXPORT_SYMBOL_GPL(gomalloc_tiny);
-
-static void gm_free(const void *ptr, unsigned long ip);
-
-/*
- * Frees that are not of a small object: large, tiny, debug, or not ours.
- * Entered with preemption disabled, as gofree() read the index: it stays
- * disabled while the index is read (an RCU reader, see gm_heap_release()).
- */
-static noinline void gm_free_slow(struct gm_mspan *e, const void *ptr,
-				  unsigned long ip)
-{
-	unsigned long p = (unsigned long)ptr;
-	struct gm_mspan *s;
-	unsigned int idx;
-	bool ours;
-
-	lockdep_assert_preemption_disabled();
-	if (ZERO_OR_NULL_PTR(ptr)) {
-		preempt_enable();
-		return;
-	}
-	if (unlikely(in_nmi())) {
-		preempt_enable();
-		gm_mcache_free_nmi(ptr, ip);
-		return;
-	}
-	s = gm_span_check(e, p);	/* e: gm_span_index(p) */
-	ours = !s && gm_heap_owns_range(p);
-	preempt_enable();	/* descriptors are never freed: no reader left */
-	if (!s) {
-		if (e && (READ_ONCE(e->state) == GM_SPAN_FREE ||
-			  READ_ONCE(e->state) == GM_SPAN_LCACHE))
-			gm_report_free(ptr, "memory is free (double free?)", true, ip);
-		else if (ours)
-			gm_report_free(ptr, "not an object gomalloc handed out", false, ip);
-		else
-			gm_report_free(ptr, "not gomalloc memory", false, ip);
-		return;
-	}
-	if (s->state == GM_SPAN_LARGE) {
-		if (p != s->base)
-			gm_report_free(ptr, "pointer inside a large object", false, ip);
-		else
-			gm_mcache_large_free(s, ip);
-		return;
-	}
-	if (s->state == GM_SPAN_DEBUG) {
-		gm_debug_free(s, p, ip);
-		return;
-	}
-	if (s->state == GM_SPAN_SMALL) {
-		idx = gm_span_objindex(s, p);
-		if (idx >= s->nelems)
-			gm_report_free(ptr, "not an object gomalloc handed out", false, ip);
-		else if (s->base + idx * s->elemsize != p)
-			gm_report_free(ptr, "pointer inside an object", false, ip);
-		else	/* the span changed under gofree()'s first look */
-			gm_mcache_free(s, idx, (void *)p, ip);
-		return;
-	}
-	gm_tiny_free(s, p, ip);
-}
 
 /* gofree() for a caller at @ip. */
 static __always_inline void gm_free(const void *ptr, unsigned long ip)
@@ -402,7 +314,7 @@ static __always_inline void gm_free(const void *ptr, unsigned long ip)
 	 * The small-object case of gm_span_of(), open-coded: one state test,
 	 * the range test, then the object's start. Anything else, including
 	 * NULL, ZERO_SIZE_PTR (never in the index) and a stale index entry,
-	 * is sorted out by the slow path. Preemption is disabled first: the
+	 * is sorted out by the slow path (gm_mcache_free_ptr). Preemption is disabled first: the
 	 * fast path needs it, and it makes this an RCU reader of the index.
 	 */
 	preempt_disable();
@@ -418,7 +330,7 @@ static __always_inline void gm_free(const void *ptr, unsigned long ip)
 	gm_mcache_free_preempt_off(s, idx, (void *)p, ip);
 	return;
 slow:
-	gm_free_slow(s, ptr, ip);	/* enables preemption */
+	gm_mcache_free_ptr(s, ptr, ip);	/* enables preemption */
 }
 
 void gofree(const void *ptr)
@@ -446,12 +358,12 @@ size_t gomalloc_usable_size(const void *ptr)
 		return gm_tiny_usable(s, p);
 	if (s->state == GM_SPAN_DEBUG)
 		return gm_debug_usable(s, p);
-	idx = gm_span_objindex(s, p);
+	idx = gm_span_objindex(s, p);	/* small and typed-cache objects */
 	if (s->base + idx * s->elemsize != p || idx >= s->nelems ||
 	    !test_bit(idx, s->alloc_bits) || test_bit(idx, s->cached_bits) ||
 	    test_bit(idx, s->free_bits))
 		return 0;
-	return s->elemsize;
+	return gm_span_keeps_contents(s) ? s->link_off : s->elemsize;
 }
 EXPORT_SYMBOL_GPL(gomalloc_usable_size);
 
@@ -512,6 +424,52 @@ void *gorealloc(const void *ptr, size_t new_size, gfp_t gfp)
 	return n;
 }
 EXPORT_SYMBOL_GPL(gorealloc);
+
+/*
+ * Bulk gomalloc(): all or nothing. Size classes take a span's free slots
+ * in one pass (gm_mcache_alloc_bulk); other sizes one by one.
+ */
+int gomalloc_bulk(size_t size, gfp_t gfp, size_t n, void **p)
+{
+	unsigned int spc;
+	size_t i = 0;
+
+	might_alloc(gfp);
+	if (unlikely(gfp & GM_GFP_REFUSED)) {
+		gm_report_refused(size, gfp);
+		return 0;
+	}
+	if (likely(size - 1 < GM_MAX_SMALL_SIZE)) {
+		spc = gm_size_to_class(size);
+		i = gm_mcache_alloc_bulk(spc, size, gfp, n, p, _RET_IP_);
+		if (i == n) {
+			for (i = 0; i < n; i++)
+				gm_mcache_init_obj(spc, p[i], gfp);
+			return n;
+		}
+		gm_report_alloc_failed(size, gfp);
+	} else {
+		for (; i < n; i++) {
+			p[i] = gm_alloc(size, gfp, _RET_IP_);
+			if (ZERO_OR_NULL_PTR(p[i]))
+				break;
+		}
+		if (i == n)
+			return n;
+	}
+	gofree_bulk(i, p);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gomalloc_bulk);
+
+void gofree_bulk(size_t n, void **p)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		gm_free(p[i], _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(gofree_bulk);
 
 /*
  * ---- debug mode switched on and off: the `debug` parameter, KUnit ----
@@ -604,9 +562,11 @@ static void gm_teardown(void)
 	gm_debug_exit();
 	gm_mcache_exit();
 	gm_mcentral_sweep_all();
+	rcu_barrier();	/* SLAB_TYPESAFE_BY_RCU spans reach the heap first */
 	if (gm_mcentral_leak_report() || objects > 0)
 		pr_err("unloading with %ld live object(s) (%ld bytes, %ld tiny); their memory is not returned\n",
 		       objects, bytes, tiny);
+	gm_caches_exit();
 	gm_heap_teardown();
 }
 

@@ -39,16 +39,31 @@ static enum cpuhp_state gm_cpuhp_state;
 static struct workqueue_struct *gm_drain_wq;
 static DEFINE_PER_CPU(struct work_struct, gm_drain_work);
 
-/*
- * Give the current span of class @spc back to its mcentral. The LIFO list
- * goes with it: its objects become free slots of the span.
- */
-static void gm_mcache_release_span(struct gm_mcache *c, unsigned int spc)
-{
-	struct gm_mspan *s = c->cls[spc].span;
+/* Every typed cache's per-CPU part, by GM_CACHE_SPC() index (NULL: none). */
+static struct gm_mcache_typed __percpu *gm_typed[GM_MAX_CACHES];
 
-	c->cls[spc].freelist = GM_FL_END;
-	c->cls[spc].span = &gm_empty_span;
+/*
+ * This CPU's class slot of span class @spc for the current context: an
+ * mcache's for the size classes and tiny blocks, a typed cache's own for
+ * its class. Preemption disabled (an RCU reader of gm_typed[]).
+ */
+static struct gm_mcache_class *gm_mcache_class_here(unsigned int spc)
+{
+	if (likely(spc < GM_NUM_SPAN_CLASSES))
+		return &gm_this_mcache()->cls[spc];
+	return gm_mcache_typed_here(READ_ONCE(gm_typed[spc - GM_CACHE_SPC(0)]));
+}
+
+/*
+ * Give the current span of @cc back to its mcentral. The LIFO list goes
+ * with it: its objects become free slots of the span.
+ */
+static void gm_mcache_release_class(struct gm_mcache_class *cc)
+{
+	struct gm_mspan *s = cc->span;
+
+	cc->freelist = GM_FL_END;
+	cc->span = &gm_empty_span;
 	if (s != &gm_empty_span) {
 		gm_span_uncache_objects(s);
 		gm_mcentral_uncache_span(s);
@@ -96,7 +111,7 @@ static noinline __cold void *gm_mcache_fl_corrupt(struct gm_mcache_class *cc)
 void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 			     unsigned long ip, bool init)
 {
-	struct gm_mcache *c;
+	struct gm_mcache_class *cc;
 	struct gm_mspan *s;
 	void *p;
 
@@ -105,24 +120,24 @@ void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 	if (unlikely(in_nmi()))
 		return NULL;
 	/*
-	 * Debug mode: caches stay empty, every allocation lands here; sizes
-	 * that leave no room for a red zone and metadata get a large object,
-	 * unchecked.
+	 * Debug mode: caches stay empty, every allocation of a size class
+	 * lands here; sizes that leave no room for a red zone and metadata
+	 * get a large object, unchecked. Typed caches are not diverted.
 	 */
-	if (unlikely(gm_debug_enabled()) && !gm_spc_is_tiny(spc))
+	if (unlikely(gm_debug_enabled()) && spc < GM_TINY_SPC)
 		return gm_debug_fits(size) ? gm_debug_alloc(size, gfp, ip) :
 					     gm_mcache_large_alloc(size, gfp);
 	preempt_disable();
-	c = gm_this_mcache();
-	p = gm_mcache_take(&c->cls[spc]);	/* counted if it succeeds */
-	if (unlikely(!p && c->cls[spc].freelist != GM_FL_END))
-		p = gm_mcache_fl_corrupt(&c->cls[spc]);
+	cc = gm_mcache_class_here(spc);
+	p = gm_mcache_take_at(cc, cc->span->link_off);	/* counted if it succeeds */
+	if (unlikely(!p && cc->freelist != GM_FL_END))
+		p = gm_mcache_fl_corrupt(cc);
 	if (!p) {
-		p = gm_span_next_free(c->cls[spc].span);
+		p = gm_span_next_free(cc->span);
 		if (p)
-			c->cls[spc].nmalloc++;
+			cc->nmalloc++;
 		else
-			gm_mcache_release_span(c, spc);
+			gm_mcache_release_class(cc);
 	}
 	preempt_enable();
 	if (!p) {
@@ -130,16 +145,16 @@ void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 		if (!s)
 			return NULL;
 		preempt_disable();
-		c = gm_this_mcache();
+		cc = gm_mcache_class_here(spc);
 		/* Someone may have refilled this cache while we were away. */
-		gm_mcache_release_span(c, spc);
-		c->cls[spc].span = s;
+		gm_mcache_release_class(cc);
+		cc->span = s;
 		p = gm_span_next_free(s);
 		if (WARN_ON_ONCE(!p)) {
 			preempt_enable();
 			return NULL;
 		}
-		c->cls[spc].nmalloc++;
+		cc->nmalloc++;
 		preempt_enable();
 	}
 	if (init)
@@ -147,6 +162,38 @@ void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 	return p;
 }
 GM_EXPORT_INTERNAL(gm_mcache_refill_alloc);
+
+/*
+ * Bulk allocation of span class @spc: the current span's free slots taken
+ * in one pass with preemption disabled, a refill whenever it runs dry.
+ * Returns how many of @n objects are in @p (fewer: a refill failed); not
+ * initialised.
+ */
+size_t gm_mcache_alloc_bulk(unsigned int spc, size_t size, gfp_t gfp, size_t n,
+			    void **p, unsigned long ip)
+{
+	struct gm_mcache_class *cc;
+	unsigned int off;
+	size_t i = 0;
+
+	while (i < n) {
+		preempt_disable();
+		cc = gm_mcache_class_here(spc);
+		off = cc->span->link_off;
+		while (i < n && (p[i] = gm_mcache_take_at(cc, off)))
+			i++;
+		if (i == n) {
+			preempt_enable();
+			break;
+		}
+		p[i] = gm_mcache_refill_alloc(spc, size, gfp, ip, false);
+		if (!p[i])
+			break;
+		i++;
+	}
+	return i;
+}
+GM_EXPORT_INTERNAL(gm_mcache_alloc_bulk);
 
 /*
  * Free of an object whose span this context's cache does not own, or that
@@ -157,7 +204,7 @@ void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 			 unsigned long ip)
 {
 	unsigned int spc = s->spanclass;
-	struct gm_mcache *c;
+	struct gm_mcache_class *cc;
 
 	lockdep_assert_preemption_disabled();
 	if (unlikely(in_nmi())) {
@@ -171,8 +218,8 @@ void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 		return;
 	}
 	/* Still preempt-disabled from the fast path: on the same cache. */
-	c = gm_this_mcache();
-	if (c->cls[spc].span == s) {
+	cc = gm_mcache_class_here(spc);
+	if (cc->span == s) {
 		/* Ours, and the fast path found the object not allocated. */
 		preempt_enable();
 		gm_report_free(p, "object is not allocated (double free?)", true, ip);
@@ -182,10 +229,98 @@ void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 	if (!gm_mcentral_free_remote(s, idx, p, ip))
 		return;
 	preempt_disable();
-	gm_this_mcache()->cls[spc].nfree++;
+	gm_mcache_class_here(spc)->nfree++;
 	preempt_enable();
 }
 GM_EXPORT_INTERNAL(gm_mcache_free_slow);
+
+/*
+ * Free an object of a typed cache (gofree(), gomalloc_cache_free()):
+ * its link at the span's link_off, its contents kept when the span says
+ * so. Entered with preemption disabled.
+ */
+void gm_mcache_free_typed(struct gm_mspan *s, unsigned int idx, void *p,
+			  unsigned long ip)
+{
+	struct gm_mcache_class *cc;
+
+	lockdep_assert_preemption_disabled();
+	cc = gm_mcache_class_here(s->spanclass);
+	if (likely(cc->span == s &&
+		   gm_mcache_free_owned_at(cc, s, idx, p, s->link_off,
+					   !gm_span_keeps_contents(s)))) {
+		preempt_enable();
+		return;
+	}
+	gm_mcache_free_slow(s, idx, p, ip);	/* enables preemption */
+}
+GM_EXPORT_INTERNAL(gm_mcache_free_typed);
+
+/*
+ * Free any pointer (gofree()'s slow path, and any free that does not know
+ * what it holds): large, tiny, debug and typed-cache objects, small ones
+ * that failed the fast path's first look, and pointers that are not ours,
+ * reported. @e is gm_span_index(@ptr). Entered with preemption disabled, as
+ * gofree() read the index: it stays disabled while the index is read (an
+ * RCU reader, see gm_heap_release()).
+ */
+void gm_mcache_free_ptr(struct gm_mspan *e, const void *ptr, unsigned long ip)
+{
+	unsigned long p = (unsigned long)ptr;
+	struct gm_mspan *s;
+	unsigned int idx;
+	bool ours;
+
+	lockdep_assert_preemption_disabled();
+	if (ZERO_OR_NULL_PTR(ptr)) {
+		preempt_enable();
+		return;
+	}
+	if (unlikely(in_nmi())) {
+		preempt_enable();
+		gm_mcache_free_nmi(ptr, ip);
+		return;
+	}
+	s = gm_span_check(e, p);	/* e: gm_span_index(p) */
+	ours = !s && gm_heap_owns_range(p);
+	if (s && (s->state == GM_SPAN_SMALL || s->state == GM_SPAN_CACHE)) {
+		idx = gm_span_objindex(s, p);
+		if (idx >= s->nelems || s->base + idx * s->elemsize != p) {
+			preempt_enable();
+			gm_report_free(ptr, idx >= s->nelems ? "not an object gomalloc handed out" :
+				       "pointer inside an object", false, ip);
+		} else if (s->state == GM_SPAN_CACHE) {
+			gm_mcache_free_typed(s, idx, (void *)p, ip);	/* enables preemption */
+		} else {	/* the span changed under gofree()'s first look */
+			gm_mcache_free_preempt_off(s, idx, (void *)p, ip);
+		}
+		return;
+	}
+	preempt_enable();	/* descriptors are never freed: no reader left */
+	if (!s) {
+		if (e && (READ_ONCE(e->state) == GM_SPAN_FREE ||
+			  READ_ONCE(e->state) == GM_SPAN_LCACHE))
+			gm_report_free(ptr, "memory is free (double free?)", true, ip);
+		else if (ours)
+			gm_report_free(ptr, "not an object gomalloc handed out", false, ip);
+		else
+			gm_report_free(ptr, "not gomalloc memory", false, ip);
+		return;
+	}
+	if (s->state == GM_SPAN_LARGE) {
+		if (p != s->base)
+			gm_report_free(ptr, "pointer inside a large object", false, ip);
+		else
+			gm_mcache_large_free(s, ip);
+		return;
+	}
+	if (s->state == GM_SPAN_DEBUG) {
+		gm_debug_free(s, p, ip);
+		return;
+	}
+	gm_tiny_free(s, p, ip);
+}
+GM_EXPORT_INTERNAL(gm_mcache_free_ptr);
 
 /*
  * ---- frees from NMI context ----
@@ -536,6 +671,56 @@ void gm_mcache_large_free(struct gm_mspan *s, unsigned long ip)
 }
 GM_EXPORT_INTERNAL(gm_mcache_large_free);
 
+/* ---- typed caches: their per-CPU slots ---- */
+
+/* Per-CPU slots for typed cache class @spc, all empty; NULL on failure. */
+struct gm_mcache_typed __percpu *gm_mcache_typed_add(unsigned int spc)
+{
+	struct gm_mcache_typed __percpu *t = alloc_percpu(struct gm_mcache_typed);
+	unsigned int cpu, ctx;
+
+	if (!t)
+		return NULL;
+	for_each_possible_cpu(cpu)
+		for (ctx = 0; ctx <= GM_NR_CTX; ctx++) {
+			per_cpu_ptr(t, cpu)->cls[ctx].span = &gm_empty_span;
+			per_cpu_ptr(t, cpu)->cls[ctx].freelist = GM_FL_END;
+		}
+	WRITE_ONCE(gm_typed[spc - GM_CACHE_SPC(0)], t);
+	return t;
+}
+GM_EXPORT_INTERNAL(gm_mcache_typed_add);
+
+/* The slots of @spc, drained already: forgotten, then freed. May sleep. */
+void gm_mcache_typed_remove(unsigned int spc)
+{
+	struct gm_mcache_typed __percpu *t = gm_typed[spc - GM_CACHE_SPC(0)];
+
+	WRITE_ONCE(gm_typed[spc - GM_CACHE_SPC(0)], NULL);
+	synchronize_rcu();	/* no fast path or drain still in them */
+	free_percpu(t);
+}
+GM_EXPORT_INTERNAL(gm_mcache_typed_remove);
+
+/* Allocations and frees counted in every CPU's slots of @spc (racy sums). */
+void gm_mcache_typed_counts(unsigned int spc, unsigned long *nmalloc,
+			    unsigned long *nfree)
+{
+	struct gm_mcache_typed __percpu *t = READ_ONCE(gm_typed[spc - GM_CACHE_SPC(0)]);
+	unsigned int cpu, ctx;
+
+	*nmalloc = 0;
+	*nfree = 0;
+	if (!t)
+		return;
+	for_each_possible_cpu(cpu)
+		for (ctx = 0; ctx < GM_NR_CTX; ctx++) {
+			*nmalloc += READ_ONCE(per_cpu_ptr(t, cpu)->cls[ctx].nmalloc);
+			*nfree += READ_ONCE(per_cpu_ptr(t, cpu)->cls[ctx].nfree);
+		}
+}
+GM_EXPORT_INTERNAL(gm_mcache_typed_counts);
+
 /* ---- draining: reclaim, CPU offline, unload ---- */
 
 /*
@@ -554,7 +739,7 @@ static void gm_mcache_drain(struct gm_mcache *c)
 		c->tiny_meta = NULL;
 	}
 	for (spc = 1; spc < GM_NUM_SPAN_CLASSES; spc++)
-		gm_mcache_release_span(c, spc);
+		gm_mcache_release_class(&c->cls[spc]);
 	while (c->nlarge) {
 		struct gm_mspan *s = c->large[--c->nlarge];
 
@@ -563,12 +748,29 @@ static void gm_mcache_drain(struct gm_mcache *c)
 	}
 }
 
+/* The same for @cpu's slots of every typed cache. */
+static void gm_mcache_drain_typed(unsigned int cpu)
+{
+	struct gm_mcache_typed __percpu *t;
+	unsigned int i, ctx;
+
+	rcu_read_lock();
+	for (i = 0; i < GM_MAX_CACHES; i++) {
+		t = READ_ONCE(gm_typed[i]);
+		if (t)
+			for (ctx = 0; ctx < GM_NR_CTX; ctx++)
+				gm_mcache_release_class(&per_cpu_ptr(t, cpu)->cls[ctx]);
+	}
+	rcu_read_unlock();
+}
+
 void gm_mcache_drain_cpu(unsigned int cpu)
 {
 	unsigned int ctx;
 
 	for (ctx = 0; ctx < GM_NR_CTX; ctx++)
 		gm_mcache_drain(per_cpu(gm_mcaches[ctx], cpu));
+	gm_mcache_drain_typed(cpu);
 	gm_pagecache_flush(cpu);
 }
 GM_EXPORT_INTERNAL(gm_mcache_drain_cpu);
@@ -587,9 +789,21 @@ static bool gm_tiny_current_empty(struct gm_mcache *c)
  * and parked large spans. Read racily (a span
  * read here may be given up meanwhile; its descriptor stays readable).
  */
+/* Pages of a current span with no live object once swept, else 0. */
+static unsigned long gm_mcache_class_freeable(struct gm_mcache_class *cc)
+{
+	struct gm_mspan *s = READ_ONCE(cc->span);
+
+	if (s == &gm_empty_span ||
+	    READ_ONCE(s->alloc_count) - (int)gm_span_pending(s) > 0)
+		return 0;
+	return READ_ONCE(s->npages);
+}
+
 unsigned long gm_mcache_freeable_pages(void)
 {
-	unsigned int cpu, ctx, spc;
+	struct gm_mcache_typed __percpu *t;
+	unsigned int cpu, ctx, spc, i;
 	unsigned long n = 0;
 
 	for_each_online_cpu(cpu) {
@@ -611,6 +825,15 @@ unsigned long gm_mcache_freeable_pages(void)
 			}
 		}
 	}
+	rcu_read_lock();
+	for (i = 0; i < GM_MAX_CACHES; i++) {
+		t = READ_ONCE(gm_typed[i]);
+		if (t)
+			for_each_online_cpu(cpu)
+				for (ctx = 0; ctx < GM_NR_CTX; ctx++)
+					n += gm_mcache_class_freeable(&per_cpu_ptr(t, cpu)->cls[ctx]);
+	}
+	rcu_read_unlock();
 	return n;
 }
 GM_EXPORT_INTERNAL(gm_mcache_freeable_pages);
@@ -682,6 +905,7 @@ void gm_mcache_exit(void)
 		for (ctx = 0; ctx < GM_NR_CTX; ctx++)
 			if (per_cpu(gm_mcaches[ctx], cpu))
 				gm_mcache_drain(per_cpu(gm_mcaches[ctx], cpu));
+		gm_mcache_drain_typed(cpu);
 		gm_pagecache_flush(cpu);
 	}
 	for_each_possible_cpu(cpu) {

@@ -137,8 +137,11 @@ void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
  * count the allocation. NULL also when the list holds an entry that is not
  * a listed object of the span: the refill path, out of line, tells that
  * (cc->freelist is not GM_FL_END) from an empty window and reports it.
+ * Links are at @off in each element (0 but for typed caches that keep
+ * their objects' contents: see struct gm_mspan).
  */
-static __always_inline void *gm_mcache_take(struct gm_mcache_class *cc)
+static __always_inline void *gm_mcache_take_at(struct gm_mcache_class *cc,
+					       unsigned int off)
 {
 	struct gm_mspan *s = cc->span;
 	unsigned long idx = cc->freelist, *wp, w;
@@ -154,9 +157,9 @@ static __always_inline void *gm_mcache_take(struct gm_mcache_class *cc)
 		if (!p)		/* never: spans do not start at 0 */
 			__builtin_unreachable();
 		cc->nmalloc++;
-		cc->freelist = gm_fl_link(p, *(unsigned long *)p);
+		cc->freelist = gm_fl_link(p + off, *(unsigned long *)(p + off));
 		if (want_init_on_free())
-			*(unsigned long *)p = 0;
+			*(unsigned long *)(p + off) = 0;
 		s->alloc_count++;
 		return p;
 	}
@@ -166,6 +169,11 @@ static __always_inline void *gm_mcache_take(struct gm_mcache_class *cc)
 	if (likely(p))
 		cc->nmalloc++;
 	return p;
+}
+
+static __always_inline void *gm_mcache_take(struct gm_mcache_class *cc)
+{
+	return gm_mcache_take_at(cc, 0);
 }
 
 /*
@@ -205,17 +213,20 @@ static __always_inline void *gm_mcache_alloc(unsigned int spc, size_t size,
 
 void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 			 unsigned long ip);
+void gm_mcache_free_ptr(struct gm_mspan *e, const void *ptr, unsigned long ip);
+size_t gm_mcache_alloc_bulk(unsigned int spc, size_t size, gfp_t gfp, size_t n,
+			    void **p, unsigned long ip);
 
 /*
  * Free into @cc, whose span @s is (preemption disabled): push the object's
  * index on the LIFO list, marked in cached_bits (it stays allocated in
  * alloc_bits, so the allocCache window never hands it out twice). False if
  * the object is not allocated, already on the list, or already freed
- * remotely.
+ * remotely. The link goes at @off; @zero: init_on_free zeroes the element.
  */
-static __always_inline bool gm_mcache_free_owned(struct gm_mcache_class *cc,
-						 struct gm_mspan *s,
-						 unsigned int idx, void *p)
+static __always_inline bool gm_mcache_free_owned_at(struct gm_mcache_class *cc,
+						    struct gm_mspan *s, unsigned int idx,
+						    void *p, unsigned int off, bool zero)
 {
 	unsigned int w = idx / BITS_PER_LONG;
 	unsigned long cached = s->cached_bits[w];
@@ -224,14 +235,21 @@ static __always_inline bool gm_mcache_free_owned(struct gm_mcache_class *cc,
 		     gm_word_test(cached | READ_ONCE(s->free_bits[w]), idx)))
 		return false;
 	cc->nfree++;
-	if (want_init_on_free())
+	if (zero && want_init_on_free())
 		gm_zero(p, s->elemsize);
 	gm_word_set(&cached, idx);
 	s->cached_bits[w] = cached;
 	s->alloc_count--;
-	*(unsigned long *)p = gm_fl_link(p, cc->freelist);
+	*(unsigned long *)(p + off) = gm_fl_link(p + off, cc->freelist);
 	cc->freelist = idx;
 	return true;
+}
+
+static __always_inline bool gm_mcache_free_owned(struct gm_mcache_class *cc,
+						 struct gm_mspan *s,
+						 unsigned int idx, void *p)
+{
+	return gm_mcache_free_owned_at(cc, s, idx, p, 0, true);
 }
 
 /*
@@ -260,6 +278,36 @@ static __always_inline void gm_mcache_free(struct gm_mspan *s, unsigned int idx,
 	preempt_disable();
 	gm_mcache_free_preempt_off(s, idx, p, ip);
 }
+
+/*
+ * ---- typed caches' per-CPU part (typedcache.c uses it) ----
+ *
+ * Each typed cache has, per CPU, one class slot per context, as an mcache
+ * has per span class; the fast paths below are those of the size classes
+ * with the cache's link offset.
+ */
+struct gm_mcache_typed {
+	struct gm_mcache_class cls[GM_NR_CTX + 1];	/* + NMI: always empty */
+};
+
+/* This CPU's slot of @t for the current context; preemption disabled. */
+static __always_inline struct gm_mcache_class *
+gm_mcache_typed_here(struct gm_mcache_typed __percpu *t)
+{
+	unsigned long pc = preempt_count();
+	unsigned int ctx = GM_CTX_TASK;
+
+	if (unlikely(pc & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET)))
+		ctx = gm_ctx_irq(pc);
+	return &this_cpu_ptr(t)->cls[ctx];
+}
+
+struct gm_mcache_typed __percpu *gm_mcache_typed_add(unsigned int spc);
+void gm_mcache_typed_remove(unsigned int spc);
+void gm_mcache_typed_counts(unsigned int spc, unsigned long *nmalloc,
+			    unsigned long *nfree);
+void gm_mcache_free_typed(struct gm_mspan *s, unsigned int idx, void *p,
+			  unsigned long ip);
 
 int gm_mcache_init(void);
 void gm_mcache_exit(void);

@@ -27,25 +27,79 @@
 
 struct gm_mcentral gm_central[GM_ALL_SPAN_CLASSES];
 GM_EXPORT_INTERNAL(gm_central);
+struct gm_mcentral __rcu *gm_cache_central[GM_MAX_CACHES];
+GM_EXPORT_INTERNAL(gm_cache_central);
 
+static void gm_mcentral_setup(struct gm_mcentral *c, unsigned int spc)
+{
+	spin_lock_init(&c->lock);
+	c->spanclass = spc;
+	INIT_LIST_HEAD(&c->partial_swept);
+	INIT_LIST_HEAD(&c->partial_unswept);
+	INIT_LIST_HEAD(&c->full_swept);
+	INIT_LIST_HEAD(&c->full_unswept);
+	INIT_LIST_HEAD(&c->empty);
+	c->nempty = 0;
+	c->nspans = 0;
+	c->ncached = 0;
+}
+
+/* The size classes, the tiny blocks and the debug classes. */
 void gm_mcentral_init(void)
 {
 	unsigned int i;
 
 	for (i = 0; i < GM_ALL_SPAN_CLASSES; i++) {
 		struct gm_mcentral *c = &gm_central[i];
+		unsigned int sc = gm_spc_sizeclass(i);
 
-		spin_lock_init(&c->lock);
-		c->spanclass = i;
-		INIT_LIST_HEAD(&c->partial_swept);
-		INIT_LIST_HEAD(&c->partial_unswept);
-		INIT_LIST_HEAD(&c->full_swept);
-		INIT_LIST_HEAD(&c->full_unswept);
-		INIT_LIST_HEAD(&c->empty);
-		c->nempty = 0;
-		c->nspans = 0;
-		c->ncached = 0;
+		gm_mcentral_setup(c, i);
+		if (sc >= GM_NUM_SIZE_CLASSES)	/* the last debug number: unused */
+			continue;
+		c->npages = gm_class_to_npages[sc];
+		c->align = gm_class_span_align(sc);
+		c->elemsize = gm_class_to_size[sc];
+		c->divmul = gm_class_to_divmul[sc];
 	}
+}
+
+/*
+ * A typed cache's class: @c has its geometry, ctor and flags set; it gets a
+ * free GM_CACHE_SPC() number. Callers serialise (typedcache.c's mutex).
+ * Returns the span class or -ENOSPC.
+ */
+int gm_mcentral_register(struct gm_mcentral *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < GM_MAX_CACHES; i++) {
+		if (rcu_access_pointer(gm_cache_central[i]))
+			continue;
+		gm_mcentral_setup(c, GM_CACHE_SPC(i));
+		rcu_assign_pointer(gm_cache_central[i], c);
+		return c->spanclass;
+	}
+	return -ENOSPC;
+}
+GM_EXPORT_INTERNAL(gm_mcentral_register);
+
+/*
+ * The class has no span left: forget it. The caller waits for an RCU grace
+ * period before freeing @c (sweeps may still be reading it).
+ */
+void gm_mcentral_unregister(struct gm_mcentral *c)
+{
+	WARN_ON_ONCE(c->nspans);
+	RCU_INIT_POINTER(gm_cache_central[c->spanclass - GM_CACHE_SPC(0)], NULL);
+}
+GM_EXPORT_INTERNAL(gm_mcentral_unregister);
+
+/* Class @i of every class there is (NULL: a free typed-cache slot). RCU reader. */
+static struct gm_mcentral *gm_mcentral_nth(unsigned int i)
+{
+	if (i < GM_ALL_SPAN_CLASSES)
+		return &gm_central[i];
+	return rcu_dereference(gm_cache_central[i - GM_ALL_SPAN_CLASSES]);
 }
 
 static struct list_head *gm_mcentral_head(struct gm_mcentral *c,
@@ -113,12 +167,21 @@ static bool gm_mcentral_keep_empty(struct gm_mcentral *c, struct gm_mspan *s)
 	return true;
 }
 
+static void gm_mcentral_rcu_release(struct rcu_head *head)
+{
+	gm_heap_free(container_of(head, struct gm_mspan, rcu));
+}
+
 /*
  * Free a span's memory to the heap; it is on no list and holds no object.
  * A debug span's poison, red zones and caller records would outlive it in
- * pages that normal objects reuse: under init_on_free they are zeroed.
+ * pages that normal objects reuse: under init_on_free they are zeroed. A
+ * SLAB_TYPESAFE_BY_RCU class's span goes after a grace period: readers that
+ * found an object in it before its free may still read it as one of its
+ * type. It is no object's span from now on (frees of its pointers are
+ * refused).
  */
-void gm_mcentral_release(struct gm_mspan *s)
+static void gm_mcentral_release(struct gm_mcentral *c, struct gm_mspan *s)
 {
 	if (gm_spc_is_debug(s->spanclass) && want_init_on_free())
 		memset((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
@@ -126,19 +189,24 @@ void gm_mcentral_release(struct gm_mspan *s)
 		gm_fixalloc_free(&gm_heap.tinyalloc, s->tiny);
 		s->tiny = NULL;
 	}
+	if (c->rcu_free) {
+		WRITE_ONCE(s->state, GM_SPAN_DEAD);
+		call_rcu(&s->rcu, gm_mcentral_rcu_release);
+		return;
+	}
 	gm_heap_free(s);
 }
 
-/* grow: a new span for class @spc from the heap. No lock held. */
-static struct gm_mspan *gm_mcentral_grow(unsigned int spc, gfp_t gfp)
+/* grow: a new span for class @c from the pageCache or the heap. No lock held. */
+static struct gm_mspan *gm_mcentral_grow(struct gm_mcentral *c, gfp_t gfp)
 {
-	unsigned int sc = gm_spc_sizeclass(spc);
+	unsigned int spc = c->spanclass, i;
 	struct gm_mspan *s;
 
-	s = gm_pagecache_alloc_span(gm_class_to_npages[sc], gm_class_span_align(sc), gfp);
+	s = gm_pagecache_alloc_span(c->npages, c->align, gfp);
 	if (!s)
 		return NULL;
-	gm_span_init_small(s, spc);
+	gm_span_init_small(s, spc, c->elemsize, c->divmul, c->link_off);
 	if (gm_spc_is_tiny(spc)) {
 		s->tiny = gm_fixalloc_alloc(&gm_heap.tinyalloc, gfp);
 		if (!s->tiny) {
@@ -149,8 +217,13 @@ static struct gm_mspan *gm_mcentral_grow(unsigned int spc, gfp_t gfp)
 	/* Debug spans: no stale "freed" metadata from the pages' earlier life. */
 	if (gm_spc_is_debug(spc))
 		memset((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
+	/* As SLUB: a constructor runs once per slot, when the slot is made. */
+	if (c->ctor)
+		for (i = 0; i < s->nelems; i++)
+			c->ctor((void *)(s->base + (unsigned long)i * s->elemsize));
 	gm_heap_publish(s, gm_spc_is_tiny(spc) ? GM_SPAN_TINY :
-			gm_spc_is_debug(spc) ? GM_SPAN_DEBUG : GM_SPAN_SMALL);
+			gm_spc_is_debug(spc) ? GM_SPAN_DEBUG :
+			gm_spc_is_cache(spc) ? GM_SPAN_CACHE : GM_SPAN_SMALL);
 	return s;
 }
 
@@ -162,7 +235,7 @@ static struct gm_mspan *gm_mcentral_grow(unsigned int spc, gfp_t gfp)
  */
 struct gm_mspan *gm_mcentral_cache_span(unsigned int spc, gfp_t gfp)
 {
-	struct gm_mcentral *c = &gm_central[spc];
+	struct gm_mcentral *c = gm_mcentral_of(spc);
 	unsigned int budget = GM_CACHESPAN_SWEEP_BUDGET;
 	struct gm_mspan *s;
 	unsigned long flags;
@@ -194,7 +267,7 @@ struct gm_mspan *gm_mcentral_cache_span(unsigned int spc, gfp_t gfp)
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
 
-	s = gm_mcentral_grow(spc, gfp);
+	s = gm_mcentral_grow(c, gfp);
 	if (!s)
 		return NULL;
 	spin_lock_irqsave(&c->lock, flags);
@@ -216,7 +289,7 @@ GM_EXPORT_INTERNAL(gm_mcentral_cache_span);
  */
 void gm_mcentral_uncache_span(struct gm_mspan *s)
 {
-	struct gm_mcentral *c = &gm_central[s->spanclass];
+	struct gm_mcentral *c = gm_mcentral_of(s->spanclass);
 	unsigned long flags;
 
 	spin_lock_irqsave(&c->lock, flags);
@@ -231,7 +304,7 @@ void gm_mcentral_uncache_span(struct gm_mspan *s)
 		s->list = GM_LIST_NONE;
 		c->nspans--;
 		spin_unlock_irqrestore(&c->lock, flags);
-		gm_mcentral_release(s);
+		gm_mcentral_release(c, s);
 		return;
 	}
 	gm_mcentral_list(c, s);
@@ -246,7 +319,7 @@ GM_EXPORT_INTERNAL(gm_mcentral_uncache_span);
  */
 static bool gm_mcentral_pending_free(struct gm_mspan *s, unsigned int idx)
 {
-	struct gm_mcentral *c = &gm_central[s->spanclass];
+	struct gm_mcentral *c = gm_mcentral_of(s->spanclass);
 	unsigned long flags;
 	bool dbl;
 
@@ -278,7 +351,7 @@ bool gm_mcentral_free_remote(struct gm_mspan *s, unsigned int idx, const void *p
 		gm_report_free(p, "object is not allocated (double free?)", true, ip);
 		return false;
 	}
-	if (want_init_on_free() && s->state != GM_SPAN_DEBUG)
+	if (want_init_on_free() && s->state != GM_SPAN_DEBUG && !gm_span_keeps_contents(s))
 		memset((void *)p, 0, s->elemsize);
 	if (atomic_inc_return(&s->npending) == 1)
 		dbl = gm_mcentral_pending_free(s, idx);
@@ -294,47 +367,69 @@ bool gm_mcentral_free_remote(struct gm_mspan *s, unsigned int idx, const void *p
 GM_EXPORT_INTERNAL(gm_mcentral_free_remote);
 
 /*
- * Sweep every unswept span of every class; spans left without objects, and
- * the classes' reserves of empty spans, go back to the heap. Returns the
- * number of spans released.
+ * Sweep every unswept span of class @c; spans left without objects, and the
+ * class's reserve of empty spans, go back to the heap. Returns the number
+ * of spans released; with @live, the objects left in its listed spans.
  */
-unsigned long gm_mcentral_sweep_all(void)
+unsigned long gm_mcentral_sweep(struct gm_mcentral *c, unsigned long *live)
 {
+	struct list_head *heads[] = { &c->partial_swept, &c->partial_unswept,
+				      &c->full_swept, &c->full_unswept };
 	unsigned long released = 0, flags;
 	struct gm_mspan *s, *n;
-	unsigned int i;
 	LIST_HEAD(empty);
+	LIST_HEAD(todo);
+	unsigned int h;
 
-	for (i = 0; i < GM_ALL_SPAN_CLASSES; i++) {
-		struct gm_mcentral *c = &gm_central[i];
-		LIST_HEAD(todo);
-
-		spin_lock_irqsave(&c->lock, flags);
-		list_for_each_entry(s, &c->empty, list_node)
+	spin_lock_irqsave(&c->lock, flags);
+	list_for_each_entry(s, &c->empty, list_node)
+		s->list = GM_LIST_NONE;
+	c->nspans -= c->nempty;
+	c->nempty = 0;
+	list_splice_init(&c->empty, &empty);
+	list_splice_init(&c->partial_unswept, &todo);
+	list_splice_init(&c->full_unswept, &todo);
+	list_for_each_entry_safe(s, n, &todo, list_node) {
+		list_del(&s->list_node);
+		gm_mcentral_sweep_span(c, s);
+		if (s->alloc_count == 0 && atomic_read(&s->npending) == 0) {
 			s->list = GM_LIST_NONE;
-		c->nspans -= c->nempty;
-		c->nempty = 0;
-		list_splice_init(&c->empty, &empty);
-		list_splice_init(&c->partial_unswept, &todo);
-		list_splice_init(&c->full_unswept, &todo);
-		list_for_each_entry_safe(s, n, &todo, list_node) {
-			list_del(&s->list_node);
-			gm_mcentral_sweep_span(c, s);
-			if (s->alloc_count == 0 && atomic_read(&s->npending) == 0) {
-				s->list = GM_LIST_NONE;
-				c->nspans--;
-				list_add(&s->list_node, &empty);
-			} else {
-				gm_mcentral_list(c, s);
-			}
+			c->nspans--;
+			list_add(&s->list_node, &empty);
+		} else {
+			gm_mcentral_list(c, s);
 		}
-		spin_unlock_irqrestore(&c->lock, flags);
 	}
+	if (live) {
+		*live = 0;
+		for (h = 0; h < ARRAY_SIZE(heads); h++)
+			list_for_each_entry(s, heads[h], list_node)
+				*live += s->alloc_count;
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
 	list_for_each_entry_safe(s, n, &empty, list_node) {
 		list_del(&s->list_node);
-		gm_mcentral_release(s);
+		gm_mcentral_release(c, s);
 		released++;
 	}
+	return released;
+}
+GM_EXPORT_INTERNAL(gm_mcentral_sweep);
+
+/* gm_mcentral_sweep() of every class. */
+unsigned long gm_mcentral_sweep_all(void)
+{
+	unsigned long released = 0;
+	struct gm_mcentral *c;
+	unsigned int i;
+
+	rcu_read_lock();
+	for (i = 0; i < GM_MAX_SPAN_CLASSES; i++) {
+		c = gm_mcentral_nth(i);
+		if (c)
+			released += gm_mcentral_sweep(c, NULL);
+	}
+	rcu_read_unlock();
 	return released;
 }
 GM_EXPORT_INTERNAL(gm_mcentral_sweep_all);
@@ -349,22 +444,26 @@ unsigned long gm_mcentral_freeable_pages(void)
 	struct gm_mspan *s;
 	unsigned int i;
 
-	for (i = 1; i < GM_ALL_SPAN_CLASSES; i++) {
-		struct gm_mcentral *c = &gm_central[i];
-		struct list_head *heads[] = { &c->partial_unswept, &c->full_unswept };
+	rcu_read_lock();
+	for (i = 1; i < GM_MAX_SPAN_CLASSES; i++) {
+		struct gm_mcentral *c = gm_mcentral_nth(i);
+		struct list_head *heads[2];
 		unsigned int h;
 
-		if (list_empty(&c->partial_unswept) && list_empty(&c->full_unswept) &&
-		    !READ_ONCE(c->nempty))
+		if (!c || (list_empty(&c->partial_unswept) && list_empty(&c->full_unswept) &&
+			   !READ_ONCE(c->nempty)))
 			continue;
+		heads[0] = &c->partial_unswept;
+		heads[1] = &c->full_unswept;
 		spin_lock_irqsave(&c->lock, flags);
-		n += (unsigned long)c->nempty * gm_class_to_npages[gm_spc_sizeclass(i)];
+		n += (unsigned long)c->nempty * c->npages;
 		for (h = 0; h < ARRAY_SIZE(heads); h++)
 			list_for_each_entry(s, heads[h], list_node)
 				if (s->alloc_count <= gm_span_pending(s))
 					n += s->npages;
 		spin_unlock_irqrestore(&c->lock, flags);
 	}
+	rcu_read_unlock();
 	return n;
 }
 
@@ -378,13 +477,19 @@ unsigned long gm_mcentral_leak_report(void)
 	struct gm_mspan *s;
 	unsigned int i;
 
-	for (i = 1; i < GM_ALL_SPAN_CLASSES; i++) {
-		struct gm_mcentral *c = &gm_central[i];
-		struct list_head *heads[] = { &c->partial_swept, &c->partial_unswept,
-					      &c->full_swept, &c->full_unswept };
+	rcu_read_lock();
+	for (i = 1; i < GM_MAX_SPAN_CLASSES; i++) {
+		struct gm_mcentral *c = gm_mcentral_nth(i);
+		struct list_head *heads[4];
 		unsigned long live = 0, spans = 0;
 		unsigned int h;
 
+		if (!c)
+			continue;
+		heads[0] = &c->partial_swept;
+		heads[1] = &c->partial_unswept;
+		heads[2] = &c->full_swept;
+		heads[3] = &c->full_unswept;
 		spin_lock_irqsave(&c->lock, flags);
 		for (h = 0; h < ARRAY_SIZE(heads); h++)
 			list_for_each_entry(s, heads[h], list_node) {
@@ -392,12 +497,16 @@ unsigned long gm_mcentral_leak_report(void)
 				spans++;
 			}
 		spin_unlock_irqrestore(&c->lock, flags);
-		if (live)
+		if (live && gm_spc_is_cache(i))
+			pr_err("unload with %lu live object(s) of cache %s (%u-byte elements) in %lu span(s)\n",
+			       live, c->name, c->elemsize, spans);
+		else if (live)
 			pr_err("unload with %lu live object(s) of %u bytes in %lu span(s) (class %u%s)\n",
-			       live, gm_class_to_size[gm_spc_sizeclass(i)], spans,
-			       gm_spc_sizeclass(i), gm_spc_is_tiny(i) ? ", tiny blocks" :
+			       live, c->elemsize, spans, gm_spc_sizeclass(i),
+			       gm_spc_is_tiny(i) ? ", tiny blocks" :
 			       gm_spc_is_debug(i) ? ", debug" : "");
 		total += live;
 	}
+	rcu_read_unlock();
 	return total;
 }

@@ -50,7 +50,8 @@ MODULE_PARM_DESC(retain_pages,
  * for pages from the heap (a new span, a page-cache block, a large object)
  * fails as if memory were exhausted.
  */
-static DECLARE_FAULT_ATTR(gm_fail_alloc);
+DECLARE_FAULT_ATTR(gm_fail_alloc);
+GM_EXPORT_INTERNAL(gm_fail_alloc);
 #endif
 
 bool gm_heap_should_fail(unsigned int npages, gfp_t gfp)

@@ -73,6 +73,10 @@ void gm_heap_init(void);
 void gm_heap_exit(void);
 void gm_heap_debugfs(struct dentry *dir);
 bool gm_heap_should_fail(unsigned int npages, gfp_t gfp);
+#ifdef CONFIG_FAULT_INJECTION
+#include <linux/fault-inject.h>
+extern struct fault_attr gm_fail_alloc;	/* debugfs gomalloc/fail_alloc */
+#endif
 struct gm_mspan *gm_heap_alloc_aligned(unsigned int npages, unsigned int align, gfp_t gfp);
 struct gm_mspan *gm_heap_alloc_span(unsigned int npages, unsigned int align, gfp_t gfp,
 				    struct gm_mspan *spare);

@@ -5,6 +5,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/hardirq.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
 #include <kunit/test.h>
@@ -46,3 +47,26 @@ void gm_report_free(const void *p, const char *why, bool dbl, unsigned long ip)
 	pr_err_ratelimited("gofree(%p) from %pS: %s; ignored\n", p, (void *)ip, why);
 }
 GM_EXPORT_INTERNAL(gm_report_free);
+
+void *gm_report_refused(size_t size, gfp_t gfp)
+{
+	atomic_long_inc(&gm_errors.bad_flags);
+	if (gfp & __GFP_DMA)
+		pr_warn_once("__GFP_DMA is not supported (objects are not in ZONE_DMA); allocation of %zu bytes refused\n",
+			     size);
+	else
+		pr_warn_once("__GFP_DMA32 is not supported (objects are not below 4 GiB); allocation of %zu bytes refused\n",
+			     size);
+	return NULL;
+}
+
+void *gm_report_alloc_failed(size_t size, gfp_t gfp)
+{
+	if (in_nmi())
+		return NULL;	/* not a failure: NMI is refused, silently */
+	atomic_long_inc(&gm_errors.alloc_failures);
+	if (!(gfp & __GFP_NOWARN))
+		pr_warn_ratelimited("allocation of %zu bytes failed (gfp %pGg)\n",
+				    size, &gfp);
+	return NULL;
+}

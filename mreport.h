@@ -8,6 +8,7 @@
 
 #include <linux/atomic.h>
 #include <linux/compiler.h>
+#include <linux/gfp.h>
 #include <linux/preempt.h>
 #include <linux/types.h>
 
@@ -21,10 +22,23 @@ struct gm_errors {
 	atomic_long_t nmi_frees;	/* frees from NMI, deferred (not errors) */
 	atomic_long_t nmi_frees_lost;	/* from NMI with no slot left: leaked */
 	atomic_long_t freelist_corrupted; /* LIFO links overwritten (mcache.h) */
+	atomic_long_t wrong_cache_frees; /* gomalloc_cache_free(c, object of another) */
+	atomic_long_t cache_leaks;	/* caches destroyed with live objects */
 	atomic_long_t foreign_frees;	/* kernel memory seen by gomalloc_foreign() */
 };
 
 extern struct gm_errors gm_errors;
+
+/*
+ * Zones gomalloc cannot serve: its arenas come from ZONE_NORMAL (or below),
+ * never from a zone a caller asks for, so such requests are refused.
+ */
+#define GM_GFP_REFUSED	(__GFP_DMA | __GFP_DMA32)
+
+/* An allocation refused for GM_GFP_REFUSED in @gfp: counted, warned once; NULL. */
+void *gm_report_refused(size_t size, gfp_t gfp);
+/* An allocation that failed: counted, warned unless __GFP_NOWARN; NULL. */
+void *gm_report_alloc_failed(size_t size, gfp_t gfp);
 
 /* Count a finding in @counter, and in the KUnit test expecting reports. */
 void gm_report_error(atomic_long_t *counter);

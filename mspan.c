@@ -12,14 +12,18 @@
 #include "mcentral.h"
 #include "mspan.h"
 
-/* Turn a span fresh from the heap into an empty span of class @spc. */
-void gm_span_init_small(struct gm_mspan *s, unsigned int spc)
+/*
+ * Turn a span fresh from the heap into an empty span of class @spc, of
+ * @elemsize-byte elements (@divmul: its division-free index multiplier),
+ * LIFO links at @link_off.
+ */
+void gm_span_init_small(struct gm_mspan *s, unsigned int spc, u32 elemsize, u32 divmul,
+			unsigned int link_off)
 {
-	unsigned int sc = gm_spc_sizeclass(spc);
-
 	s->spanclass = spc;
-	s->elemsize = gm_class_to_size[sc];
-	s->divmul = gm_class_to_divmul[sc];
+	s->elemsize = elemsize;
+	s->divmul = divmul;
+	s->link_off = link_off;
 	s->nelems = (s->npages << PAGE_SHIFT) / s->elemsize;
 	s->freeindex = 0;
 	s->alloc_count = 0;
@@ -74,7 +78,8 @@ void gm_span_uncache_objects(struct gm_mspan *s)
 		while (zero && c) {
 			unsigned int idx = w * BITS_PER_LONG + __ffs(c);
 
-			*(unsigned long *)(s->base + (unsigned long)idx * s->elemsize) = 0;
+			*(unsigned long *)(s->base + (unsigned long)idx * s->elemsize +
+					   s->link_off) = 0;
 			c &= c - 1;
 		}
 	}

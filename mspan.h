@@ -7,6 +7,7 @@
 #include <linux/bitops.h>
 #include <linux/list.h>
 #include <linux/rbtree.h>
+#include <linux/rcupdate.h>
 #include <linux/string.h>
 #include <linux/types.h>
 #ifdef CONFIG_X86_64
@@ -23,7 +24,8 @@ enum gm_span_state {
 	GM_SPAN_SMALL,		/* objects of one size class */
 	GM_SPAN_TINY,		/* 16-byte blocks of the tiny allocator */
 	GM_SPAN_DEBUG,		/* debug-mode objects (mdebug.c) */
-	GM_SPAN_LARGE,		/* one large object */
+	GM_SPAN_CACHE,		/* objects of a typed cache (typedcache.c) */
+	GM_SPAN_LARGE,		/* one large object; SMALL..LARGE: in use */
 	GM_SPAN_PCACHE,		/* pages held by a CPU's pageCache */
 	GM_SPAN_LCACHE,		/* a freed large span parked in an mcache */
 };
@@ -72,6 +74,12 @@ struct gm_mspan {
 	/* Owner's allocation state: the mcache caching it, or mcentral's lock. */
 	u16 freeindex;			/* every slot below is allocated or cached */
 	u16 alloc_count;
+	/*
+	 * Where in an element its LIFO link goes: 0, or past the object when
+	 * a free must keep the object's contents (typed caches with a ctor or
+	 * SLAB_TYPESAFE_BY_RCU): then init_on_alloc/free leave it alone.
+	 */
+	u16 link_off;
 	u64 alloc_cache;		/* inverted alloc_bits from freeindex on */
 	u32 sweepgen;
 	unsigned long alloc_bits[GM_SPAN_BITMAP_LONGS];	/* 1 = allocated */
@@ -80,6 +88,7 @@ struct gm_mspan {
 	union {
 		struct list_head list_node;	/* mcentral list */
 		struct rb_node rb;	/* heap free tree (GM_SPAN_FREE) */
+		struct rcu_head rcu;	/* SLAB_TYPESAFE_BY_RCU span on its way out */
 	};
 	struct gm_arena *arena;
 	struct gm_tiny_block *tiny;	/* GM_TINY_SPC spans only */
@@ -195,7 +204,14 @@ static __always_inline void *gm_span_next_free_fast(struct gm_mspan *s)
 
 struct gm_mcentral;
 
-void gm_span_init_small(struct gm_mspan *s, unsigned int spc);
+void gm_span_init_small(struct gm_mspan *s, unsigned int spc, u32 elemsize, u32 divmul,
+			unsigned int link_off);
+
+/* Does a free keep the object's contents (see link_off)? */
+static inline bool gm_span_keeps_contents(const struct gm_mspan *s)
+{
+	return s->link_off != 0;
+}
 void *gm_span_next_free(struct gm_mspan *s);
 unsigned int gm_span_sweep(struct gm_mspan *s);
 void gm_span_reset_cache(struct gm_mspan *s);

@@ -16,6 +16,7 @@
 #include "mheap.h"
 #include "mpagecache.h"
 #include "mscavenge.h"
+#include "typedcache.h"
 
 #define GM_STATS_VERSION	1
 
@@ -65,9 +66,13 @@ static void gm_stats_sum(struct gm_class_sum *sum, struct gm_obj_sum *o)
 static void gm_stats_live(const struct gm_class_sum *sum, const struct gm_obj_sum *o,
 			  long *objects, long *bytes)
 {
+	long cobjects, cbytes;
 	unsigned int spc;
 
 	gm_debug_stats(objects, bytes);
+	gm_caches_objects(&cobjects, &cbytes);
+	*objects += cobjects;
+	*bytes += cbytes;
 	*objects += o->large_allocs - o->large_frees + o->tiny_allocs - o->tiny_frees;
 	*bytes += ((o->large_pages_alloc - o->large_pages_free) << PAGE_SHIFT) +
 		  o->tiny_bytes_alloc - o->tiny_bytes_free;
@@ -159,6 +164,9 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "nmi_frees_lost: %ld\n", atomic_long_read(&gm_errors.nmi_frees_lost));
 	seq_printf(m, "freelist_corrupted: %ld\n",
 		   atomic_long_read(&gm_errors.freelist_corrupted));
+	seq_printf(m, "wrong_cache_frees: %ld\n",
+		   atomic_long_read(&gm_errors.wrong_cache_frees));
+	seq_printf(m, "cache_leaks: %ld\n", atomic_long_read(&gm_errors.cache_leaks));
 	seq_printf(m, "foreign_frees: %ld\n", atomic_long_read(&gm_errors.foreign_frees));
 	seq_printf(m, "debug_flags: %u\n", READ_ONCE(gm_debug_flags));
 	seq_printf(m, "debug_errors: %lu\n", gm_debug_errors());
@@ -186,6 +194,7 @@ static int gm_stats_show(struct seq_file *m, void *v)
 			   gm_class_to_nobjs[sc], READ_ONCE(gm_central[spc].nspans),
 			   nmalloc - nfree, 0, nmalloc, nfree);
 	}
+	gm_caches_show(m);
 	kfree(sum);
 	return 0;
 }

@@ -279,21 +279,29 @@ static __always_inline struct gm_kmalloc_cache *gm_kmem_cache_of(struct kmem_cac
 	return (h & 1) ? (struct gm_kmalloc_cache *)(h - 1) : NULL;
 }
 
-/* Flags gomalloc honours, or that only hint at what the kernel would do. */
-#define GM_KMALLOC_CACHE_FLAGS	(SLAB_HWCACHE_ALIGN | SLAB_TYPESAFE_BY_RCU | SLAB_PANIC | \
-				 SLAB_NOLEAKTRACE | SLAB_NO_USER_FLAGS | GM_KMALLOC_FLAGS_V)
-#if defined(SLAB_MEM_SPREAD)
-#define GM_KMALLOC_FLAGS_V	SLAB_MEM_SPREAD		/* up to 6.8 */
-#elif defined(SLAB_NO_MERGE)
-#define GM_KMALLOC_FLAGS_V	SLAB_NO_MERGE		/* from 6.5: gomalloc never merges */
+/*
+ * Flags gomalloc_cache_create() honours, passed on; flags that only hint at
+ * what the kernel would do (or that this header handles), dropped; any
+ * other flag leaves the cache to the kernel.
+ */
+#ifdef SLAB_NO_MERGE
+#define GM_KMALLOC_CACHE_PASS	(SLAB_HWCACHE_ALIGN | SLAB_TYPESAFE_BY_RCU | SLAB_NOLEAKTRACE | \
+				 SLAB_NO_MERGE)
 #else
-#define GM_KMALLOC_FLAGS_V	0
+#define GM_KMALLOC_CACHE_PASS	(SLAB_HWCACHE_ALIGN | SLAB_TYPESAFE_BY_RCU | SLAB_NOLEAKTRACE)
+#endif
+#ifdef SLAB_MEM_SPREAD
+#define GM_KMALLOC_SPREAD	SLAB_MEM_SPREAD		/* a cpuset hint, up to 6.8 */
+#else
+#define GM_KMALLOC_SPREAD	0
 #endif
 #ifdef GOMALLOC_KMALLOC_IGNORE_ACCOUNT
-#define GM_KMALLOC_CACHE_IGNORED	(SLAB_ACCOUNT | SLAB_RECLAIM_ACCOUNT)
+#define GM_KMALLOC_ACCOUNT	(SLAB_ACCOUNT | SLAB_RECLAIM_ACCOUNT)
 #else
-#define GM_KMALLOC_CACHE_IGNORED	0
+#define GM_KMALLOC_ACCOUNT	0
 #endif
+#define GM_KMALLOC_CACHE_DROP	(SLAB_PANIC | SLAB_NO_USER_FLAGS | GM_KMALLOC_SPREAD | \
+				 GM_KMALLOC_ACCOUNT)
 
 /*
  * A gomalloc typed cache, or NULL (then the caller creates the kernel's):
@@ -304,7 +312,7 @@ static noinline __maybe_unused struct kmem_cache *
 gm_kmem_cache_try(const char *name, unsigned int size, unsigned int align,
 		  slab_flags_t flags, void (*ctor)(void *))
 {
-	slab_flags_t other = flags & ~(GM_KMALLOC_CACHE_FLAGS | GM_KMALLOC_CACHE_IGNORED);
+	slab_flags_t other = flags & ~(GM_KMALLOC_CACHE_PASS | GM_KMALLOC_CACHE_DROP);
 	struct gm_kmalloc_cache *w;
 
 	if (other) {
@@ -316,11 +324,9 @@ gm_kmem_cache_try(const char *name, unsigned int size, unsigned int align,
 	if (!w)
 		return NULL;
 	w->size = size;
-	w->gc = gomalloc_cache_create(name, size, align,
-				      flags & ~(SLAB_PANIC | GM_KMALLOC_CACHE_IGNORED), ctor);
-	if (!w->gc || ((unsigned long)w & 1)) {
-		if (w->gc)
-			gomalloc_cache_destroy(w->gc);
+	/* Its SLAB_PANIC is the kernel's, if the kernel's cache fails too. */
+	w->gc = gomalloc_cache_create(name, size, align, flags & GM_KMALLOC_CACHE_PASS, ctor);
+	if (!w->gc) {
 		gofree(w);
 		pr_notice("gomalloc_kmalloc: cache %s: gomalloc refused it; the kernel's kmem_cache serves it\n",
 			  name);

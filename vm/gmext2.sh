@@ -44,12 +44,9 @@ if [ "$srcver" != "$rel" ]; then
 fi
 uts=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kdir/include/generated/utsrelease.h")
 
-# Until gomalloc exports its typed caches, kmem_cache stays the kernel's.
+# ext2's inode cache asks for SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT: given to
+# gomalloc anyway (without that accounting), so that its typed cache serves it.
 cflags=-DGOMALLOC_KMALLOC_IGNORE_ACCOUNT
-if ! grep -q '[[:space:]]gomalloc_cache_create[[:space:]]' "$gmdir/Module.symvers"; then
-	cflags=-DGOMALLOC_KMALLOC_NO_CACHES
-	gm_log "gmext2: gomalloc has no typed caches yet: its kmem_cache stays the kernel's"
-fi
 
 key=$({
 	echo "$cflags"

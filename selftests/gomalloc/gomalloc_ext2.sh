@@ -23,7 +23,7 @@ gm_ext2_cleanup() {
 	umount "$mnt" 2>/dev/null
 	[ -z "$dev" ] || losetup -d "$dev" 2>/dev/null
 	rmmod gmext2 2>/dev/null
-	rm -f "$img" /tmp/gmext2.sums
+	rm -f "$img" /tmp/gmext2.sums /tmp/ext2.[0-3]
 }
 gm_on_exit gm_ext2_cleanup
 
@@ -94,6 +94,7 @@ sync
 echo 3 >/proc/sys/vm/drop_caches
 left=$(find "$mnt" -type f | wc -l)
 gm_expect_eq "files left after rm" "$left" 0
+gm_snap /tmp/ext2.3	# the inode cache's totals, before it goes
 umount "$mnt" || gm_fail "final umount"
 rmmod gmext2 || gm_fail "rmmod gmext2"
 losetup -d "$dev" && dev=""
@@ -105,12 +106,24 @@ a2=$(gm_class_sum /tmp/ext2.2 allocs)
 live=$(($(gm_get /tmp/ext2.1 objects_inuse) - $(gm_get /tmp/ext2.0 objects_inuse)))
 echo "through gomalloc: $((a2 - a0)) allocations ($((a1 - a0)) while writing), $live live after writing"
 echo "foreign frees: $(($(gm_get /tmp/ext2.2 foreign_frees) - $(gm_get /tmp/ext2.0 foreign_frees)))"
+# The inode cache: a typed cache of gomalloc's (c rows), gone at rmmod.
+gm_cache_col() {
+	awk -v c="$2" -v k="$3" '/^# cache / { for (i = 2; i <= NF; i++) col[$i] = i - 1; next }
+		$1 == "c" && $2 == c && (k in col) { print $col[k] }' "$1"
+}
+echo "inode cache after writing: $(grep '^c gmext2_inode_cache ' /tmp/ext2.1 || echo none)"
+cinuse=$(gm_cache_col /tmp/ext2.1 gmext2_inode_cache inuse)
+[ "${cinuse:-0}" -ge "$((ndirs * nfiles))" ] ||
+	gm_fail "the inode cache holds ${cinuse:-no} objects for $nsums files (not gomalloc's typed cache?)"
+echo "inode cache in all: $(gm_cache_col /tmp/ext2.3 gmext2_inode_cache allocs) allocs, $(gm_cache_col /tmp/ext2.3 gmext2_inode_cache frees) frees before the last umount"
+! grep -q '^c gmext2_inode_cache' /tmp/ext2.2 || gm_fail "the inode cache is still listed after rmmod"
 # Every file written kept a block reservation (kmalloc'd) while its inode was cached.
 [ "$live" -ge "$((ndirs * nfiles / 2))" ] ||
 	gm_fail "only $live objects live through gomalloc for $nsums files written"
 [ "$((a2 - a0))" -ge "$((ndirs * nfiles))" ] ||
 	gm_fail "only $((a2 - a0)) allocations through gomalloc for $nsums files"
-for k in objects_inuse bytes_inuse invalid_frees double_frees freelist_corrupted; do
+for k in objects_inuse bytes_inuse invalid_frees double_frees freelist_corrupted \
+	wrong_cache_frees cache_leaks; do
 	gm_expect_eq "$k after rmmod gmext2 (as before insmod)" "$(gm_get /tmp/ext2.2 $k)" \
 		"$(gm_get /tmp/ext2.0 $k)"
 done

@@ -120,7 +120,9 @@ static void gm_test_cache_flags(struct kunit *test)
 {
 	struct gomalloc_cache *c;
 
-	KUNIT_EXPECT_NULL(test, gomalloc_cache_create("gm_t_acct", 64, 0, SLAB_ACCOUNT, NULL));
+	if (SLAB_ACCOUNT)	/* 0 without CONFIG_MEMCG_KMEM */
+		KUNIT_EXPECT_NULL(test, gomalloc_cache_create("gm_t_acct", 64, 0, SLAB_ACCOUNT,
+							      NULL));
 	KUNIT_EXPECT_NULL(test, gomalloc_cache_create("gm_t_recl", 64, 0,
 						      SLAB_RECLAIM_ACCOUNT, NULL));
 	KUNIT_EXPECT_NULL(test, gomalloc_cache_create("gm_t_big", 40000, 0, 0, NULL));
@@ -142,7 +144,7 @@ static void gm_test_cache_flags(struct kunit *test)
  */
 static void gm_test_cache_typesafe_rcu(struct kunit *test)
 {
-	unsigned long free_before, pages;
+	unsigned long free_before, pages, flags;
 	struct gomalloc_cache *c;
 	struct gm_t_obj *o;
 
@@ -156,14 +158,22 @@ static void gm_test_cache_typesafe_rcu(struct kunit *test)
 	free_before = READ_ONCE(gm_heap.pages_free);
 	rcu_read_lock();
 	gomalloc_cache_free(c, o);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(o->magic), GM_T_MAGIC);	/* still of the type */
+	/* Its span leaves this CPU's slot and, empty, the class: released. */
+	local_bh_disable();
+	local_irq_save(flags);
+	gm_mcache_drain_cpu(smp_processor_id());
+	local_irq_restore(flags);
+	local_bh_enable();
+	KUNIT_EXPECT_EQ(test, gm_mcentral_sweep(&c->central, NULL), 1UL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->central.nspans), 0UL);
+	/* Not yet freed: a reader still sees an object of the type. */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(gm_heap.pages_free), free_before);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(o->magic), GM_T_MAGIC);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(o->gen), 7UL);
 	rcu_read_unlock();
-	/* The cache goes: its empty span is released, but not yet freed. */
-	KUNIT_EXPECT_EQ(test, gm_cache_destroy(c), 0UL);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(gm_heap.pages_free), free_before);
 	rcu_barrier();
 	KUNIT_EXPECT_EQ(test, READ_ONCE(gm_heap.pages_free), free_before + pages);
+	KUNIT_EXPECT_EQ(test, gm_cache_destroy(c), 0UL);
 }
 
 /* Destroy with live objects: their exact number, the memory kept. */

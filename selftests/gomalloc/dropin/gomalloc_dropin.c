@@ -50,15 +50,15 @@ static void di_ctor(void *p)
 
 static void di_kmalloc(void)
 {
-	char *a, *b, *k;
+	char *a, *b, *k, *r;
 	const char *c;
 	void *v;
 
 	a = kmalloc(100, GFP_KERNEL);
 	DI_CHECK(a && di_ours(a) && ksize(a) >= 100);
-	a = krealloc(a, 5000, GFP_KERNEL);
-	DI_CHECK(a && di_ours(a) && ksize(a) >= 5000);
-	kfree(a);
+	r = krealloc(a, 5000, GFP_KERNEL);
+	DI_CHECK(r && di_ours(r) && ksize(r) >= 5000);
+	kfree(r ? r : a);
 	a = kzalloc(64, GFP_KERNEL);
 	DI_CHECK(a && di_ours(a) && !memchr_inv(a, 0, 64));
 	kfree_sensitive(a);
@@ -77,10 +77,10 @@ static void di_kmalloc(void)
 	/* The kernel's own memory, freed here: to the kernel, counted. */
 	k = kasprintf(GFP_KERNEL, "kernel %d", 1);
 	DI_CHECK(k && !di_ours(k));
-	k = krealloc(k, 200, GFP_KERNEL);		/* stays the kernel's */
-	DI_CHECK(k && !di_ours(k) && !strcmp(k, "kernel 1"));
+	r = krealloc(k, 200, GFP_KERNEL);		/* stays the kernel's */
+	DI_CHECK(r && !di_ours(r) && !strcmp(r, "kernel 1"));
 	foreign++;	/* krealloc asks gomalloc_foreign() */
-	kfree(k);
+	kfree(r ? r : k);
 	foreign++;
 	a = kmalloc(32, GFP_KERNEL | GFP_DMA);		/* a zone gomalloc refuses */
 	DI_CHECK(a && !di_ours(a));

@@ -19,13 +19,14 @@ dmesg | grep 'gomalloc_dropin:' | sed 's/^/  /'
 gm_expect_eq "failed checks in the client" "$errors" 0
 gm_expect_eq "foreign_frees counted" \
 	"$(($(gm_get /tmp/dropin.1 foreign_frees) - $(gm_get /tmp/dropin.0 foreign_frees)))" "$foreign"
-gm_expect_eq "caches the kernel serves" "$fallbacks" 2
+# SLAB_RECLAIM_ACCOUNT | SLAB_RED_ZONE, and SLAB_ACCOUNT where memcg defines it.
+[ "$fallbacks" -ge 1 ] || gm_fail "no cache was left to the kernel"
 notes=$(dmesg | grep -c "gomalloc_kmalloc: cache gomalloc_dropin: .*the kernel's kmem_cache serves it")
 # Without gomalloc's typed caches every cache is the kernel's, without a message.
 if [ "$caches" = N ]; then
 	gm_expect_eq "fallback messages" "$notes" 0
 else
-	gm_expect_eq "fallback messages (one per cache)" "$notes" 2
+	gm_expect_eq "fallback messages (one per kernel-served cache)" "$notes" "$fallbacks"
 fi
 for k in objects_inuse bytes_inuse invalid_frees double_frees; do
 	gm_expect_eq "$k after rmmod (as before)" "$(gm_get /tmp/dropin.1 $k)" "$(gm_get /tmp/dropin.0 $k)"

@@ -157,7 +157,8 @@ static int __init gomalloc_dropin_init(void)
 #ifndef GOMALLOC_KMALLOC_NO_CACHES
 	di_cache(SLAB_HWCACHE_ALIGN, false);
 #endif
-	di_cache(SLAB_ACCOUNT, true);
+	/* SLAB_ACCOUNT is 0 without CONFIG_MEMCG_KMEM (the debug kernel). */
+	di_cache(SLAB_ACCOUNT, (__force unsigned int)SLAB_ACCOUNT != 0);
 	di_cache(SLAB_RECLAIM_ACCOUNT | SLAB_RED_ZONE, true);
 	pr_info("gomalloc_dropin: %u failed checks, %u foreign frees, %u kernel caches\n",
 		errors, foreign, fallbacks);

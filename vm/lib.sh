@@ -122,8 +122,6 @@ gm_build() {
 		make -C "$kdir" M="$dest/examples/demo_client" W=1 \
 			KBUILD_EXTRA_SYMBOLS="$dest/Module.symvers" modules &&
 		make -C "$kdir" M="$dest/selftests/gomalloc/module" W=1 \
-			KBUILD_EXTRA_SYMBOLS="$dest/Module.symvers" modules &&
-		make -C "$kdir" M="$dest/selftests/gomalloc/dropin" W=1 \
 			KBUILD_EXTRA_SYMBOLS="$dest/Module.symvers" modules
 	} >>"$log" 2>&1 || { cat "$log" >&2; gm_die "build against $kdir failed"; }
 	# fs/ext2 through the drop-in (6.1 kernels; cached, its own warning check).
@@ -141,9 +139,8 @@ gm_stage_kselftest() {
 	local dest=$1 payload=$2
 	mkdir -p "$payload/selftests"
 	cp -r "$GM_TOP/selftests/gomalloc" "$payload/selftests/"
-	rm -rf "$payload/selftests/gomalloc/module" "$payload/selftests/gomalloc/dropin"
-	cp "$dest/selftests/gomalloc/module/"*.ko "$dest/selftests/gomalloc/dropin/"*.ko \
-		"$payload/selftests/gomalloc/"
+	rm -rf "$payload/selftests/gomalloc/module"
+	cp "$dest/selftests/gomalloc/module/"*.ko "$payload/selftests/gomalloc/"
 	cp "$dest/selftests/gomalloc/module/"*.img "$payload/selftests/gomalloc/" 2>/dev/null || true
 	cp "$dest/gomalloc.ko" "$payload/"
 	cp "$GM_TOP/tools/gomalloc-top" "$payload/selftests/gomalloc/gomalloc-top"

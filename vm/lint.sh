@@ -123,8 +123,6 @@ lint_build() {
 			KBUILD_EXTRA_SYMBOLS="$dest/Module.symvers" modules &&
 		make -C "$kdir" M="$dest/selftests/gomalloc/module" C=2 W=1 \
 			KBUILD_EXTRA_SYMBOLS="$dest/Module.symvers" modules &&
-		make -C "$kdir" M="$dest/selftests/gomalloc/dropin" C=2 W=1 \
-			KBUILD_EXTRA_SYMBOLS="$dest/Module.symvers" modules &&
 		if [ -d "$dest/bench/module" ]; then
 			make -C "$kdir" M="$dest/bench/module" GOMALLOC="$dest" C=2 W=1 \
 				KBUILD_EXTRA_SYMBOLS="$dest/Module.symvers" modules

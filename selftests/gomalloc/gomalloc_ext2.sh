@@ -50,7 +50,7 @@ mount -t gmext2 "$dev" "$mnt" || gm_fail "mount -t gmext2 $dev"
 
 # Files of 1 to 4 KiB, each its own content; a few of 256 KiB (indirect blocks).
 blk=$(awk 'BEGIN { for (i = 0; i < 16; i++) printf "%063d\n", i * 7919 }')
-gm_cpu_churn 30
+gm_cpu_churn 20
 t0=$(date +%s)
 d=0
 while [ "$d" -lt "$ndirs" ]; do

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * gomalloc_kmalloc.h - the kmalloc, kvmalloc and kmem_cache calls of one
- * module served by gomalloc, its sources unchanged: the module's Kbuild adds
- * "ccflags-y += -include <dir>/gomalloc_kmalloc.h" and links against
- * gomalloc's Module.symvers (KBUILD_EXTRA_SYMBOLS). See README, "The drop-in".
+ * The drop-in: a module's kmalloc, kvmalloc and kmem_cache calls served by
+ * gomalloc, its sources unchanged (-include; README, "The drop-in").
+ */
+#ifndef _GOMALLOC_KMALLOC_H
+#define _GOMALLOC_KMALLOC_H
+
+/*
+ * A module's Kbuild adds "ccflags-y += -include <dir>/gomalloc_kmalloc.h" and
+ * links against gomalloc's Module.symvers (KBUILD_EXTRA_SYMBOLS).
  *
  * The kernel's headers are included first, so their own inline functions keep
  * the kernel's allocator; every name below is then redefined for the rest of
@@ -17,8 +22,6 @@
  * anyway, without memcg or reclaim accounting; GOMALLOC_KMALLOC_NO_CACHES
  * leaves every kmem_cache to the kernel (kmalloc and kvmalloc only).
  */
-#ifndef _GOMALLOC_KMALLOC_H
-#define _GOMALLOC_KMALLOC_H
 
 #include <linux/bug.h>
 #include <linux/fs.h>

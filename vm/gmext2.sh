@@ -1,9 +1,7 @@
 #!/bin/bash
-# Builds Debian's fs/ext2 (linux-source-6.1) out of tree as gmext2.ko, every
-# allocation through include/gomalloc_kmalloc.h, registered as "gmext2"; puts
-# it, the kernel's loop.ko and an empty ext2 image (mke2fs) in OUT for
-# selftests/gomalloc/gomalloc_ext2.sh. Cached by source, headers, kernel and
-# gomalloc's exports. Only 6.1 kernels with CONFIG_BLOCK: else nothing.
+# Builds Debian's fs/ext2 through include/gomalloc_kmalloc.h as gmext2.ko
+# (cached), and puts it, loop.ko and an ext2 image from mke2fs in OUT for
+# selftests/gomalloc/gomalloc_ext2.sh. 6.1 kernels with CONFIG_BLOCK only.
 #
 # usage: vm/gmext2.sh KDIR GOMALLOC_BUILD_DIR OUT
 set -euo pipefail

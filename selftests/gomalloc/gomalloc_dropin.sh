@@ -1,9 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# The drop-in (gomalloc_kmalloc.h) on plain kmalloc code, gomalloc_dropin.ko:
-# gomalloc's objects back to gomalloc, the kernel's memory to the kernel and
-# counted in foreign_frees, caches with SLAB_ACCOUNT and debug flags served by
-# the kernel with one message each; nothing left behind.
+# The drop-in on plain kmalloc code (gomalloc_dropin.ko): the kernel's memory
+# freed by the kernel and counted in foreign_frees, caches gomalloc cannot
+# serve left to the kernel with one message each; nothing left behind.
 . "$(dirname "$0")/gm_lib.sh"
 gm_require
 [ -f "$here/gomalloc_dropin.ko" ] || { echo "SKIP: gomalloc_dropin.ko not built"; exit $KSFT_SKIP; }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Client of the drop-in: plain kmalloc/kmem_cache code, built with
- * -include gomalloc_kmalloc.h; load fails if a check fails. Outputs say what
- * the shell test checks in /proc/gomalloc (gomalloc_dropin.sh).
+ * -include gomalloc_kmalloc.h; checks at load, its failures and what
+ * /proc/gomalloc must show as outputs for gomalloc_dropin.sh.
  */
 #include <linux/mempool.h>
 #include <linux/module.h>

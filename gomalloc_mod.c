@@ -133,7 +133,10 @@
  *	5. A pointer that is not ours, an interior pointer or an object
  *	   that is not allocated is reported (ratelimited), counted in
  *	   /proc/gomalloc and otherwise ignored; so is a corrupted LIFO
- *	   link, found when the list is popped (freelist_corrupted).
+ *	   link, found when the list is popped (freelist_corrupted). Callers
+ *	   that also hold the kernel's memory (the drop-in,
+ *	   gomalloc_kmalloc.h) ask gomalloc_foreign() first: a page of no
+ *	   span and no arena goes to the kernel's kfree (foreign_frees).
  *	6. In NMI context nothing is freed: the pointer is parked in one of
  *	   32 per-CPU slots (cmpxchg) and an irq_work frees it on the same
  *	   CPU once interrupts are on; with every slot taken it is counted

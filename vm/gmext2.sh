@@ -47,7 +47,7 @@ uts=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kdir/include/generated/ut
 cflags=-DGOMALLOC_KMALLOC_IGNORE_ACCOUNT
 
 key=$({
-	echo "$cflags"
+	echo "$cflags ${GMEXT2_CFLAGS:-}"
 	echo "$ver $rel $uts"
 	cat "$GM_TOP/include/gomalloc.h" "$GM_TOP/include/gomalloc_kmalloc.h" "$0"
 	awk '{ print $1, $2 }' "$gmdir/Module.symvers"

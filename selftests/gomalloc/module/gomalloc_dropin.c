@@ -51,6 +51,7 @@ static void di_ctor(void *p)
 static void di_kmalloc(void)
 {
 	char *a, *b, *k, *r;
+	struct di_obj *o;
 	const char *c;
 	void *v;
 
@@ -86,6 +87,20 @@ static void di_kmalloc(void)
 	DI_CHECK(a && !di_ours(a));
 	kfree(a);
 	foreign++;
+
+	/* Deferred frees: by an rcu_head (ours, the kernel's), headless. */
+#ifdef gofree_rcu
+	o = kmalloc(sizeof(*o), GFP_KERNEL);
+	DI_CHECK(o && di_ours(o));
+	kfree_rcu(o, rcu);
+	o = (struct di_obj *)kasprintf(GFP_KERNEL, "%*s", (int)sizeof(*o), "");
+	DI_CHECK(o && !di_ours(o));
+	kfree_rcu(o, rcu);
+	foreign++;
+	gomalloc_rcu_barrier();	/* gomalloc's objects back before the test counts */
+#endif
+	a = kmalloc(100, GFP_KERNEL);
+	kfree_rcu_mightsleep(a);
 
 	v = kvmalloc(64 << 10, GFP_KERNEL);
 	DI_CHECK(v && di_ours(v) && !is_vmalloc_addr(v));

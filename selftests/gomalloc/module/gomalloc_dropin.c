@@ -51,7 +51,9 @@ static void di_ctor(void *p)
 static void di_kmalloc(void)
 {
 	char *a, *b, *k, *r;
+#ifdef gofree_rcu
 	struct di_obj *o;
+#endif
 	const char *c;
 	void *v;
 

@@ -95,6 +95,14 @@ static inline size_t gm_ksize(const void *p)
 	return gomalloc_foreign(p) ? ksize(p) : 0;
 }
 
+#ifdef GM_KMALLOC_CACHE_ARGS
+/* 6.12: charging a slab object to a memcg; gomalloc's are never charged. */
+static inline bool gm_kmem_cache_charge(void *p, gfp_t gfp)
+{
+	return gomalloc_usable_size(p) || kmem_cache_charge(p, gfp);
+}
+#endif
+
 /* The kernel's memory stays the kernel's: krealloc() it there. */
 static inline void *gm_krealloc(const void *p, size_t size, gfp_t gfp)
 {
@@ -573,6 +581,10 @@ static inline void gm_kfree_rcu_1(const void *p)
 #define kfree_sensitive			gm_kfree_sensitive
 #define kfree_bulk(n, p)		gm_kfree_bulk(n, p)
 #define ksize(p)			gm_ksize(p)
+#ifdef GM_KMALLOC_CACHE_ARGS
+#undef kmem_cache_charge
+#define kmem_cache_charge(p, gfp)	gm_kmem_cache_charge(p, gfp)
+#endif
 #define kmemdup(src, len, gfp)		gm_kmemdup(src, len, gfp)
 #define kmemdup_nul(s, len, gfp)	gm_kmemdup_nul(s, len, gfp)
 #define kstrdup(s, gfp)			gm_kstrdup(s, gfp)

@@ -61,6 +61,9 @@ static void di_kmalloc(void)
 	DI_CHECK(a && di_ours(a) && ksize(a) >= 100);
 	r = krealloc(a, 5000, GFP_KERNEL);
 	DI_CHECK(r && di_ours(r) && ksize(r) >= 5000);
+#ifdef kmem_cache_charge	/* 6.12: the kernel's would look for a slab */
+	DI_CHECK(!r || kmem_cache_charge(r, GFP_KERNEL));
+#endif
 	kfree(r ? r : a);
 	a = kzalloc(64, GFP_KERNEL);
 	DI_CHECK(a && di_ours(a) && !memchr_inv(a, 0, 64));

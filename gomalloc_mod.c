@@ -51,6 +51,10 @@
  *			whoever holds its mcentral's lock while it is listed;
  *			Go's sweepgen values name the states, and the sweep
  *			refuses a span not marked cached or being swept.
+ *	typed cache	gomalloc_cache_create(): a span class of its own
+ *			(GM_CACHE_SPC(i), spanclass.h) with its mcentral and
+ *			per-CPU slots, the geometry (element size, span pages,
+ *			link offset, ctor, RCU) chosen at create (typedcache.c).
  *	scavenger	background work returning free arenas beyond a retained
  *			amount; the shrinker does the same under memory
  *			pressure after draining the per-CPU caches
@@ -95,6 +99,18 @@
  *	   page count gets a run aligned to its size (natural alignment up to
  *	   GOMALLOC_MAX_SIZE); a parked span of the same size is as aligned.
  *	2. Publish it as a large span in the span index; zero if asked.
+ *
+ * Typed caches (gomalloc_cache_alloc, gomalloc_cache_free)
+ *
+ *	As for a size class, with the cache's own per-CPU slot (no size
+ *	lookup) and mcentral; the refill and the remote free are the size
+ *	classes'. When a free must keep the object's contents (a ctor, or
+ *	SLAB_TYPESAFE_BY_RCU) the LIFO link lives in a word past the object
+ *	and init_on_alloc/free leave the object alone. A ctor runs on every
+ *	slot when mcentral carves a span. A SLAB_TYPESAFE_BY_RCU span that
+ *	leaves its class (after the class's reserve of empty spans) is
+ *	marked dead and its pages go to the heap from an RCU callback. Bulk calls take the current span's free slots in one
+ *	preemption-disabled pass.
  *
  * Allocating a tiny object (gomalloc_tiny, 1..15 bytes)
  *
@@ -141,6 +157,21 @@
  *	   32 per-CPU slots (cmpxchg) and an irq_work frees it on the same
  *	   CPU once interrupts are on; with every slot taken it is counted
  *	   as lost and reported.
+ *
+ * Freeing after a grace period (gofree_rcu, mrcu.c)
+ *
+ *	gofree_rcu(ptr, rhf) frees as gofree() does once an RCU grace period
+ *	has passed. Each CPU fills a page of object pointers under its own raw
+ *	spinlock, interrupts off (any context but NMI); a full page goes to
+ *	call_rcu() at once, a partial one when the CPU's timer fires
+ *	(rcu_flush_ms, 20 ms) or on gomalloc_rcu_barrier(), which then waits
+ *	in rcu_barrier(). The callback gofree()s the objects and keeps the page
+ *	as one of its CPU's two spares. Pages come from init and the timer,
+ *	never from gofree_rcu(): with none at hand the object goes to
+ *	call_rcu() by its own rcu_head, and the callback finds the object from
+ *	the head's address through the span index (small, debug and large
+ *	objects: a type holding an rcu_head is too big for a tiny sub-object).
+ *	Unload flushes and waits for them before anything drains.
  *
  * init_on_free
  *
@@ -191,11 +222,16 @@
  *   which drains the dead CPU's caches taking 4 to 7. The scavenger's
  *   gm_scavenge_lock (mutex, mscavenge.c) nests nothing of ours and is
  *   taken under none: it orders (re)scheduling the scavenger against
- *   unload. Every spinlock is taken with interrupts saved (callers may be
- *   in hardirq context); no lock is held across alloc_pages() with a gfp
- *   that may sleep. mcaches take no lock: draining another CPU's caches is
- *   done on that CPU by a work item, after the CPU is dead, or at unload.
- *   The index is read locklessly with preemption disabled (an RCU reader).
+ *   unload. gm_caches_lock (mutex, typedcache.c: the list of caches)
+ *   nests none of ours either (create's alloc_percpu runs under it): a
+ *   destroy drains the CPUs after dropping it. The per-CPU gofree_rcu()
+ *   batch locks (raw, mrcu.c) nest nothing of ours, only call_rcu(); a
+ *   caller may hold any lock of its own around them. Every spinlock is
+ *   taken with interrupts saved (callers may be in hardirq context); no
+ *   lock is held across alloc_pages() with a gfp that may sleep. mcaches
+ *   take no lock: draining another CPU's caches is done on that CPU by a
+ *   work item, after the CPU is dead, or at unload. The index is read
+ *   locklessly with preemption disabled (an RCU reader).
  *
  *   The slow paths (gm_mcache_refill_alloc, gm_mcache_free_slow,
  *   gm_mcache_free_ptr, gm_mcache_free_typed) are entered with preemption
@@ -206,14 +242,17 @@
  *
  *	No NUMA awareness (one heap, pages from any node); no allocation
  *	from NMI context (returns NULL, before any lock), and frees from NMI
- *	are deferred; no zones: __GFP_DMA and __GFP_DMA32 are refused (NULL,
+ *	are deferred (a gofree_rcu() from NMI is refused: the object leaks,
+ *	reported and counted in nmi_frees_lost); no zones: __GFP_DMA and __GFP_DMA32 are refused (NULL,
  *	a warning, bad_flags in /proc/gomalloc); no memcg accounting:
  *	__GFP_ACCOUNT is stripped where pages are taken (gm_buddy_alloc),
  *	because arenas, descriptors and index pages serve every cgroup's
  *	objects (a large object's pages too come from a shared arena and go
  *	back to it), and per-object charging (obj_cgroup_charge) is not
- *	exported to modules; no KASAN or kmemleak integration for our
- *	objects; no global sweep cycles (Go's sweepgen advances every GC;
+ *	exported to modules, so typed caches refuse SLAB_ACCOUNT and
+ *	SLAB_RECLAIM_ACCOUNT (create fails naming the flag); debug mode does
+ *	not check typed caches' objects; no KASAN or kmemleak integration
+ *	for our objects; no global sweep cycles (Go's sweepgen advances every GC;
  *	ours stays put and only names span states); spans are not returned
  *	to the heap from a CPU's cache until it is given back. Memory above
  *	the first 64 TiB of the direct map is not used: the first 8 blocks
@@ -231,6 +270,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <kunit/test.h>
+#include <trace/events/kmem.h>
 #include <kunit/resource.h>
 #include <gomalloc.h>
 #include "gm_compat.h"
@@ -242,11 +282,12 @@
 #include "mdebug.h"
 #include "mheap.h"
 #include "mpagecache.h"
+#include "mrcu.h"
 #include "mscavenge.h"
 #include "typedcache.h"
 
 /* Everything but the small fast path: size 0, large, impossible, NMI. */
-static noinline void *gm_alloc_slow(size_t size, gfp_t gfp)
+static noinline void *gm_alloc_slow(size_t size, gfp_t gfp, unsigned long ip)
 {
 	void *p;
 
@@ -262,22 +303,29 @@ static noinline void *gm_alloc_slow(size_t size, gfp_t gfp)
 		return NULL;
 	}
 	p = gm_mcache_large_alloc(size, gfp);
-	return p ? p : gm_report_alloc_failed(size, gfp);
+	if (unlikely(!p))
+		return gm_report_alloc_failed(size, gfp);
+	trace_kmalloc(ip, p, size, PAGE_ALIGN(size), gfp, NUMA_NO_NODE);
+	return p;
 }
 
 /* gomalloc() for a caller at @ip (debug mode records it). */
 static __always_inline void *gm_alloc(size_t size, gfp_t gfp, unsigned long ip)
 {
+	unsigned int spc;
 	void *p;
 
 	might_alloc(gfp);
 	if (unlikely(gfp & GM_GFP_REFUSED))
 		return gm_report_refused(size, gfp);
 	if (unlikely(size - 1 >= GM_MAX_SMALL_SIZE))
-		return gm_alloc_slow(size, gfp);
-	p = gm_mcache_alloc(gm_size_to_class(size), size, gfp, ip, true);
+		return gm_alloc_slow(size, gfp, ip);
+	spc = gm_size_to_class(size);
+	p = gm_mcache_alloc(spc, size, gfp, ip, true);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(size, gfp);
+	/* The kernel's own event (a static-key nop while off), as SLUB's. */
+	trace_kmalloc(ip, p, size, gm_class_to_size[spc], gfp, NUMA_NO_NODE);
 	return p;
 }
 
@@ -296,44 +344,27 @@ void *gomalloc_tiny(size_t size, gfp_t gfp)
 		return gm_report_refused(size, gfp);
 	if (unlikely(size - 1 >= GOMALLOC_TINY_MAX))
 		return size > GOMALLOC_TINY_MAX ? gm_alloc(size, gfp, _RET_IP_) :
-						  gm_alloc_slow(size, gfp);
+						  gm_alloc_slow(size, gfp, _RET_IP_);
 	p = gm_tiny_alloc(size, gfp, _RET_IP_);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(size, gfp);
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, size);
+	trace_kmalloc(_RET_IP_, p, size, size, gfp, NUMA_NO_NODE);
 	return p;
 }
 EXPORT_SYMBOL_GPL(gomalloc_tiny);
 
-/* gofree() for a caller at @ip. */
+/* gofree() for a caller at @ip, untraced (the NMI deferral's second step). */
+static __always_inline void gm_free_notrace(const void *ptr, unsigned long ip)
+{
+	gm_mcache_free_any(ptr, ip);
+}
+
 static __always_inline void gm_free(const void *ptr, unsigned long ip)
 {
-	unsigned long p = (unsigned long)ptr, off;
-	struct gm_mspan *s;
-	unsigned int idx;
-
-	/*
-	 * The small-object case of gm_span_of(), open-coded: one state test,
-	 * the range test, then the object's start. Anything else, including
-	 * NULL, ZERO_SIZE_PTR (never in the index) and a stale index entry,
-	 * is sorted out by the slow path (gm_mcache_free_ptr). Preemption is disabled first: the
-	 * fast path needs it, and it makes this an RCU reader of the index.
-	 */
-	preempt_disable();
-	s = gm_span_index(p);
-	if (unlikely(!s || READ_ONCE(s->state) != GM_SPAN_SMALL))
-		goto slow;
-	off = p - READ_ONCE(s->base);
-	if (unlikely(off >= READ_ONCE(s->bytes)))
-		goto slow;
-	idx = (u32)(((u64)off * s->divmul) >> 32);
-	if (unlikely((unsigned long)idx * s->elemsize != off))
-		goto slow;
-	gm_mcache_free_preempt_off(s, idx, (void *)p, ip);
-	return;
-slow:
-	gm_mcache_free_ptr(s, ptr, ip);	/* enables preemption */
+	trace_kfree(ip, ptr);	/* as kfree(): also for NULL */
+	gm_free_notrace(ptr, ip);
 }
 
 void gofree(const void *ptr)
@@ -444,10 +475,11 @@ int gomalloc_bulk(size_t size, gfp_t gfp, size_t n, void **p)
 	}
 	if (likely(size - 1 < GM_MAX_SMALL_SIZE)) {
 		spc = gm_size_to_class(size);
-		i = gm_mcache_alloc_bulk(spc, size, gfp, n, p, _RET_IP_);
+		i = gm_mcache_alloc_bulk(spc, size, gfp, n, p, _RET_IP_, true);
 		if (i == n) {
 			for (i = 0; i < n; i++)
-				gm_mcache_init_obj(spc, p[i], gfp);
+				trace_kmalloc(_RET_IP_, p[i], size, gm_class_to_size[spc], gfp,
+					      NUMA_NO_NODE);
 			return n;
 		}
 		gm_report_alloc_failed(size, gfp);
@@ -540,7 +572,7 @@ static void gm_debugfs_init(void)
 /* A free deferred from NMI context, done from its irq_work. */
 static void gm_free_deferred(const void *ptr)
 {
-	gm_free(ptr, _THIS_IP_);
+	gm_free_notrace(ptr, _THIS_IP_);
 }
 
 /* The heap below the caches: the last to go, also after a failed init. */
@@ -556,7 +588,8 @@ static void gm_teardown(void)
 {
 	long objects, bytes, tiny;
 
-	gm_mcache_nmi_exit();
+	gm_rcu_exit();	/* gofree_rcu()'s objects freed, before anything drains */
+	gm_mcache_nmi_flush();
 	gm_scavenge_exit();
 	gm_stats_exit();
 	gm_stats_objects(&objects, &bytes, &tiny);
@@ -597,6 +630,7 @@ static int __init gomalloc_init(void)
 	ret = gm_scavenge_init();
 	if (ret)
 		goto fail_stats;
+	gm_rcu_init();
 	gm_set_ready(true);
 	pr_info("loaded: %u size classes up to %u bytes, %lu KiB arenas\n",
 		GM_NUM_SIZE_CLASSES - 1, GM_MAX_SMALL_SIZE, (GM_ARENA_PAGES << PAGE_SHIFT) >> 10);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mcache: per CPU and per context (task, softirq, hardirq), the current span
- * and LIFO free list of every span class, the tiny allocator's block, and
- * local counters; refill from mcentral, drain on reclaim and CPU offline.
+ * and LIFO free list of every span class, and of every typed cache in its own
+ * slots; the tiny block, large objects, frees of any pointer, NMI frees.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -41,6 +41,8 @@ static DEFINE_PER_CPU(struct work_struct, gm_drain_work);
 
 /* Every typed cache's per-CPU part, by GM_CACHE_SPC() index (NULL: none). */
 static struct gm_mcache_typed __percpu *gm_typed[GM_MAX_CACHES];
+/* What a free finds when its cache is gone: counts go nowhere. */
+static DEFINE_PER_CPU(struct gm_mcache_class, gm_dead_class);
 
 /*
  * This CPU's class slot of span class @spc for the current context: an
@@ -49,9 +51,15 @@ static struct gm_mcache_typed __percpu *gm_typed[GM_MAX_CACHES];
  */
 static struct gm_mcache_class *gm_mcache_class_here(unsigned int spc)
 {
+	struct gm_mcache_typed __percpu *t;
+
 	if (likely(spc < GM_NUM_SPAN_CLASSES))
 		return &gm_this_mcache()->cls[spc];
-	return gm_mcache_typed_here(READ_ONCE(gm_typed[spc - GM_CACHE_SPC(0)]));
+	t = READ_ONCE(gm_typed[spc - GM_CACHE_SPC(0)]);
+	/* A cache destroyed under a free of its object (a caller's bug). */
+	if (WARN_ON_ONCE(!t))
+		return this_cpu_ptr(&gm_dead_class);
+	return gm_mcache_typed_here(t);
 }
 
 /*
@@ -93,9 +101,10 @@ static noinline __cold void *gm_mcache_fl_corrupt(struct gm_mcache_class *cc)
 	cc->nmalloc += lost;
 	cc->freelist = GM_FL_END;
 	gm_report_error(&gm_errors.freelist_corrupted);
-	pr_err_ratelimited("free list corrupted: span %p (class %u, %u bytes): entry %#lx is not an object on the list; list dropped, %u object(s) lost\n",
-			   (void *)s->base, gm_spc_sizeclass(s->spanclass), s->elemsize,
-			   idx, lost);
+	pr_err_ratelimited("free list corrupted: span %p (span class %u%s%s, %u bytes): entry %#lx is not an object on the list; list dropped, %u object(s) lost\n",
+			   (void *)s->base, s->spanclass, gm_spc_is_cache(s->spanclass) ? ", cache " : "",
+			   gm_spc_is_cache(s->spanclass) ? gm_mcentral_of(s->spanclass)->name : "",
+			   s->elemsize, idx, lost);
 	p = gm_span_next_free_fast(s);
 	if (p)
 		cc->nmalloc++;
@@ -166,32 +175,34 @@ GM_EXPORT_INTERNAL(gm_mcache_refill_alloc);
 /*
  * Bulk allocation of span class @spc: the current span's free slots taken
  * in one pass with preemption disabled, a refill whenever it runs dry.
- * Returns how many of @n objects are in @p (fewer: a refill failed); not
- * initialised.
+ * Returns how many of @n objects are in @p (fewer: a refill failed). With
+ * @init (size classes), each is initialised as gomalloc() does: those of
+ * the pass here, once preemptible; a refill's by the refill, which knows
+ * what it handed out (a debug object is initialised to its size only).
  */
 size_t gm_mcache_alloc_bulk(unsigned int spc, size_t size, gfp_t gfp, size_t n,
-			    void **p, unsigned long ip)
+			    void **p, unsigned long ip, bool init)
 {
 	struct gm_mcache_class *cc;
+	size_t i = 0, start, j;
 	unsigned int off;
-	size_t i = 0;
 
 	while (i < n) {
 		preempt_disable();
 		cc = gm_mcache_class_here(spc);
 		off = cc->span->link_off;
-		while (i < n && (p[i] = gm_mcache_take_at(cc, off)))
-			i++;
-		if (i == n) {
+		for (start = i; i < n && (p[i] = gm_mcache_take_at(cc, off)); i++)
+			;
+		if (i < n)	/* enables preemption */
+			p[i] = gm_mcache_refill_alloc(spc, size, gfp, ip, init);
+		else
 			preempt_enable();
-			break;
-		}
-		p[i] = gm_mcache_refill_alloc(spc, size, gfp, ip, false);
-		if (!p[i])
-			break;
-		i++;
+		for (j = start; init && j < i; j++)
+			gm_mcache_init_obj(spc, p[j], gfp);
+		if (i < n && !p[i++])
+			return i - 1;
 	}
-	return i;
+	return n;
 }
 GM_EXPORT_INTERNAL(gm_mcache_alloc_bulk);
 
@@ -387,8 +398,11 @@ void gm_mcache_nmi_init(void (*free_fn)(const void *ptr))
 		init_irq_work(&per_cpu_ptr(&gm_nmi_frees, cpu)->work, gm_nmi_work);
 }
 
-/* Unload: frees deferred from NMI are done before the caches drain. */
-void gm_mcache_nmi_exit(void)
+/*
+ * Every free deferred from NMI so far is done: unload (before the caches
+ * drain), and a typed cache's destroy (before it counts what is left).
+ */
+void gm_mcache_nmi_flush(void)
 {
 	unsigned int cpu;
 
@@ -686,21 +700,31 @@ struct gm_mcache_typed __percpu *gm_mcache_typed_add(unsigned int spc)
 			per_cpu_ptr(t, cpu)->cls[ctx].span = &gm_empty_span;
 			per_cpu_ptr(t, cpu)->cls[ctx].freelist = GM_FL_END;
 		}
-	WRITE_ONCE(gm_typed[spc - GM_CACHE_SPC(0)], t);
+	/* The slots before the pointer, for drains on weakly ordered CPUs. */
+	smp_store_release(&gm_typed[spc - GM_CACHE_SPC(0)], t);
 	return t;
 }
 GM_EXPORT_INTERNAL(gm_mcache_typed_add);
 
-/* The slots of @spc, drained already: forgotten, then freed. May sleep. */
-void gm_mcache_typed_remove(unsigned int spc)
+/*
+ * The slots of @spc, drained already, forgotten: the caller frees them
+ * with gm_mcache_typed_free() after an RCU grace period (a fast path or a
+ * drain may still be in them until then).
+ */
+struct gm_mcache_typed __percpu *gm_mcache_typed_unpublish(unsigned int spc)
 {
 	struct gm_mcache_typed __percpu *t = gm_typed[spc - GM_CACHE_SPC(0)];
 
 	WRITE_ONCE(gm_typed[spc - GM_CACHE_SPC(0)], NULL);
-	synchronize_rcu();	/* no fast path or drain still in them */
+	return t;
+}
+GM_EXPORT_INTERNAL(gm_mcache_typed_unpublish);
+
+void gm_mcache_typed_free(struct gm_mcache_typed __percpu *t)
+{
 	free_percpu(t);
 }
-GM_EXPORT_INTERNAL(gm_mcache_typed_remove);
+GM_EXPORT_INTERNAL(gm_mcache_typed_free);
 
 /* Allocations and frees counted in every CPU's slots of @spc (racy sums). */
 void gm_mcache_typed_counts(unsigned int spc, unsigned long *nmalloc,
@@ -783,12 +807,6 @@ static bool gm_tiny_current_empty(struct gm_mcache *c)
 	return m && (atomic_read(&m->free_mask) & GM_TINY_ALL) == READ_ONCE(m->alloc_mask);
 }
 
-/*
- * Pages a drain of every online CPU would hand back for certain: current
- * spans with no live object (once their pending remote frees are swept)
- * and parked large spans. Read racily (a span
- * read here may be given up meanwhile; its descriptor stays readable).
- */
 /* Pages of a current span with no live object once swept, else 0. */
 static unsigned long gm_mcache_class_freeable(struct gm_mcache_class *cc)
 {
@@ -800,6 +818,12 @@ static unsigned long gm_mcache_class_freeable(struct gm_mcache_class *cc)
 	return READ_ONCE(s->npages);
 }
 
+/*
+ * Pages a drain of every online CPU would hand back for certain: current
+ * spans with no live object (once their pending remote frees are swept),
+ * typed caches' too, and parked large spans. Read racily (a span read here
+ * may be given up meanwhile; its descriptor stays readable).
+ */
 unsigned long gm_mcache_freeable_pages(void)
 {
 	struct gm_mcache_typed __percpu *t;
@@ -831,7 +855,7 @@ unsigned long gm_mcache_freeable_pages(void)
 		if (t)
 			for_each_online_cpu(cpu)
 				for (ctx = 0; ctx < GM_NR_CTX; ctx++)
-					n += gm_mcache_class_freeable(&per_cpu_ptr(t, cpu)->cls[ctx]);
+					n += gm_mcache_class_freeable(per_cpu_ptr(t, cpu)->cls + ctx);
 	}
 	rcu_read_unlock();
 	return n;

@@ -7,6 +7,7 @@
 #include <linux/mm.h>
 #include <linux/preempt.h>
 #include <linux/string.h>
+#include "mheap.h"
 #include "mspan.h"
 
 /*
@@ -215,7 +216,7 @@ void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 			 unsigned long ip);
 void gm_mcache_free_ptr(struct gm_mspan *e, const void *ptr, unsigned long ip);
 size_t gm_mcache_alloc_bulk(unsigned int spc, size_t size, gfp_t gfp, size_t n,
-			    void **p, unsigned long ip);
+			    void **p, unsigned long ip, bool init);
 
 /*
  * Free into @cc, whose span @s is (preemption disabled): push the object's
@@ -303,11 +304,42 @@ gm_mcache_typed_here(struct gm_mcache_typed __percpu *t)
 }
 
 struct gm_mcache_typed __percpu *gm_mcache_typed_add(unsigned int spc);
-void gm_mcache_typed_remove(unsigned int spc);
+struct gm_mcache_typed __percpu *gm_mcache_typed_unpublish(unsigned int spc);
+void gm_mcache_typed_free(struct gm_mcache_typed __percpu *t);
 void gm_mcache_typed_counts(unsigned int spc, unsigned long *nmalloc,
 			    unsigned long *nfree);
 void gm_mcache_free_typed(struct gm_mspan *s, unsigned int idx, void *p,
 			  unsigned long ip);
+
+/*
+ * Free any pointer, as gofree() does (untraced): the small-object case of
+ * gm_span_of(), open-coded: one state test, the range test, then the
+ * object's start. Anything else, including NULL, ZERO_SIZE_PTR (never in
+ * the index) and a stale index entry, is sorted out by the slow path
+ * (gm_mcache_free_ptr). Preemption is disabled first: the fast path needs
+ * it, and it makes this an RCU reader of the index.
+ */
+static __always_inline void gm_mcache_free_any(const void *ptr, unsigned long ip)
+{
+	unsigned long p = (unsigned long)ptr, off;
+	struct gm_mspan *s;
+	unsigned int idx;
+
+	preempt_disable();
+	s = gm_span_index(p);
+	if (unlikely(!s || READ_ONCE(s->state) != GM_SPAN_SMALL))
+		goto slow;
+	off = p - READ_ONCE(s->base);
+	if (unlikely(off >= READ_ONCE(s->bytes)))
+		goto slow;
+	idx = (u32)(((u64)off * s->divmul) >> 32);
+	if (unlikely((unsigned long)idx * s->elemsize != off))
+		goto slow;
+	gm_mcache_free_preempt_off(s, idx, (void *)p, ip);
+	return;
+slow:
+	gm_mcache_free_ptr(s, ptr, ip);	/* enables preemption */
+}
 
 int gm_mcache_init(void);
 void gm_mcache_exit(void);
@@ -316,7 +348,7 @@ void gm_mcache_drain_all(void);
 void gm_mcache_drain_all_wait(void);
 void gm_mcache_free_nmi(const void *ptr, unsigned long ip);
 void gm_mcache_nmi_init(void (*free_fn)(const void *ptr));
-void gm_mcache_nmi_exit(void);
+void gm_mcache_nmi_flush(void);
 unsigned long gm_mcache_freeable_pages(void);
 void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip);
 void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip);

@@ -24,6 +24,7 @@
 #include "mcentral.h"
 #include "mheap.h"
 #include "mpagecache.h"
+#include "gm_trace.h"
 
 struct gm_mcentral gm_central[GM_ALL_SPAN_CLASSES];
 GM_EXPORT_INTERNAL(gm_central);
@@ -239,6 +240,7 @@ struct gm_mspan *gm_mcentral_cache_span(unsigned int spc, gfp_t gfp)
 	unsigned int budget = GM_CACHESPAN_SWEEP_BUDGET;
 	struct gm_mspan *s;
 	unsigned long flags;
+	bool grown = false;
 
 	spin_lock_irqsave(&c->lock, flags);
 	s = list_first_entry_or_null(&c->partial_swept, struct gm_mspan, list_node);
@@ -270,6 +272,7 @@ struct gm_mspan *gm_mcentral_cache_span(unsigned int spc, gfp_t gfp)
 	s = gm_mcentral_grow(c, gfp);
 	if (!s)
 		return NULL;
+	grown = true;
 	spin_lock_irqsave(&c->lock, flags);
 	c->nspans++;
 have:
@@ -278,6 +281,8 @@ have:
 	c->ncached++;
 	spin_unlock_irqrestore(&c->lock, flags);
 	gm_span_reset_cache(s);
+	trace_gomalloc_span_refill(spc, s->elemsize, s->base, s->npages,
+				   s->nelems - s->alloc_count, grown);
 	return s;
 }
 GM_EXPORT_INTERNAL(gm_mcentral_cache_span);

@@ -356,6 +356,7 @@ unsigned long gm_debug_errors(void)
 {
 	return atomic_long_read(&gm_dbg_errors);
 }
+GM_EXPORT_INTERNAL(gm_debug_errors);
 
 /* Allocations and frees of debug objects in size class @sc. */
 void gm_debug_class_stats(unsigned int sc, unsigned long *nmalloc,

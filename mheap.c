@@ -23,6 +23,7 @@
 #include "mem.h"
 #include "mreport.h"
 #include "mheap.h"
+#include "gm_trace.h"
 
 struct gm_mheap gm_heap;
 GM_EXPORT_INTERNAL(gm_heap);
@@ -583,6 +584,7 @@ static int gm_heap_grow(unsigned int npages, gfp_t gfp)
 	gm_heap.pages_held += a->npages;
 	gm_free_add(s);
 	spin_unlock_irqrestore(&gm_heap.lock, flags);
+	trace_gomalloc_heap_grow(npages, order, READ_ONCE(gm_heap.pages_held), 0);
 	return 0;
 nomem:
 	if (a)
@@ -592,6 +594,7 @@ nomem:
 	spin_lock_irqsave(&gm_heap.lock, flags);
 	gm_heap.grow_failures++;
 	spin_unlock_irqrestore(&gm_heap.lock, flags);
+	trace_gomalloc_heap_grow(npages, order, READ_ONCE(gm_heap.pages_held), ret);
 	return ret;
 }
 

@@ -16,6 +16,7 @@
 #include "mheap.h"
 #include "mpagecache.h"
 #include "mscavenge.h"
+#include "gm_trace.h"
 
 static unsigned int gm_scavenge_ms = 1000;
 static struct shrinker *gm_shrinker;
@@ -68,24 +69,30 @@ unsigned long gm_scavenged(void)
  * and page caches first (may sleep). Returns pages given to the buddy
  * allocator.
  */
-unsigned long gm_reclaim(bool drain)
+static unsigned long gm_reclaim_pass(bool shrinker, bool drain)
 {
-	unsigned long n;
+	unsigned long n, spans;
 
 	if (drain) {
 		gm_mcache_drain_all();
 		gm_debug_drain();
 	}
-	gm_mcentral_sweep_all();
+	spans = gm_mcentral_sweep_all();
 	n = gm_heap_release(READ_ONCE(gm_retain_pages));
 	atomic_long_add(n, &gm_scavenged_pages);
+	trace_gomalloc_reclaim(shrinker, drain, spans, n, READ_ONCE(gm_heap.pages_held));
 	return n;
+}
+
+unsigned long gm_reclaim(bool drain)
+{
+	return gm_reclaim_pass(drain, drain);
 }
 GM_EXPORT_INTERNAL(gm_reclaim);
 
 static void gm_scavenge_fn(struct work_struct *w)
 {
-	gm_reclaim(false);
+	gm_reclaim_pass(false, false);
 	gm_scavenge_resume();
 }
 
@@ -127,7 +134,7 @@ unsigned long gm_shrink_scan(struct shrinker *sh, struct shrink_control *sc)
 
 	/* Also when the drain is skipped (CPU hotplug in progress). */
 	gm_pagecache_flush_all();
-	n = gm_reclaim(drain);
+	n = gm_reclaim_pass(true, drain);
 	n += gm_heap_release_unindexed();
 	return n ? n : SHRINK_STOP;
 }

@@ -15,6 +15,7 @@
 #include "mdebug.h"
 #include "mheap.h"
 #include "mpagecache.h"
+#include "mrcu.h"
 #include "mscavenge.h"
 #include "typedcache.h"
 
@@ -155,6 +156,7 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "tiny_objects_inuse: %lu\n", o.tiny_allocs - o.tiny_frees);
 	seq_printf(m, "tiny_blocks_inuse: %lu\n",
 		   sum[GM_TINY_SPC].nmalloc - sum[GM_TINY_SPC].nfree);
+	seq_printf(m, "rcu_pending: %ld\n", gm_rcu_pending());
 	seq_printf(m, "invalid_frees: %ld\n", atomic_long_read(&gm_errors.invalid_frees));
 	seq_printf(m, "double_frees: %ld\n", atomic_long_read(&gm_errors.double_frees));
 	seq_printf(m, "alloc_failures: %ld\n", atomic_long_read(&gm_errors.alloc_failures));

@@ -13,6 +13,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <trace/events/kmem.h>
 #include <gomalloc.h>
 #include "gm_compat.h"
 #include "mreport.h"
@@ -34,11 +35,19 @@ static LIST_HEAD(gm_caches_kept);
 /* The flags a cache honours, and those it refuses with their reason. */
 #define GM_CACHE_FLAGS	(SLAB_HWCACHE_ALIGN | SLAB_TYPESAFE_BY_RCU | SLAB_PANIC | \
 			 GM_CACHE_FLAGS_NOP)
-/* Honoured as they are: gomalloc never merges caches, never tracks leaks. */
+/*
+ * Honoured as they are: gomalloc never merges caches, never tracks leaks,
+ * has one node (SLAB_MEM_SPREAD, gone in 6.9, is a NUMA spreading hint).
+ */
 #ifdef SLAB_NO_MERGE
-#define GM_CACHE_FLAGS_NOP	(SLAB_NOLEAKTRACE | SLAB_NO_MERGE)
+#define GM_CACHE_FLAGS_NOP1	(SLAB_NOLEAKTRACE | SLAB_NO_MERGE)
 #else
-#define GM_CACHE_FLAGS_NOP	SLAB_NOLEAKTRACE
+#define GM_CACHE_FLAGS_NOP1	SLAB_NOLEAKTRACE
+#endif
+#ifdef SLAB_MEM_SPREAD
+#define GM_CACHE_FLAGS_NOP	(GM_CACHE_FLAGS_NOP1 | SLAB_MEM_SPREAD)
+#else
+#define GM_CACHE_FLAGS_NOP	GM_CACHE_FLAGS_NOP1
 #endif
 
 static const struct {
@@ -146,6 +155,31 @@ static struct gomalloc_cache *gm_cache_find(const char *name)
 	return NULL;
 }
 
+/* A ctor keeps SLUB from merging the shadow cache: its name stays ours. */
+static void gm_cache_trace_ctor(void *p)
+{
+}
+
+/* The shadow SLUB cache the kmem events read (see struct gomalloc_cache). */
+static void gm_cache_trace_init(struct gomalloc_cache *c, unsigned int align)
+{
+#ifdef CONFIG_TRACEPOINTS
+	char *tname = kasprintf(GFP_KERNEL, "gomalloc:%s", c->name);
+
+	if (tname)
+		c->trace_kc = kmem_cache_create(tname, c->size, align, 0, gm_cache_trace_ctor);
+	kfree(tname);	/* SLUB keeps its own copy */
+#endif
+}
+
+/* Free what create allocated: the name, the shadow, the cache itself. */
+static void gm_cache_free_struct(struct gomalloc_cache *c)
+{
+	kmem_cache_destroy(c->trace_kc);
+	kfree(c->name);
+	kfree(c);
+}
+
 struct gomalloc_cache *gomalloc_cache_create(const char *name, unsigned int size,
 					     unsigned int align, slab_flags_t flags,
 					     void (*ctor)(void *))
@@ -156,11 +190,12 @@ struct gomalloc_cache *gomalloc_cache_create(const char *name, unsigned int size
 
 	might_sleep();
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
-	if (!c) {
+	if (c)
+		c->name = kstrdup(name ? name : "(null)", GFP_KERNEL);
+	if (!c || !c->name) {
 		why = "out of memory";
 		goto fail;
 	}
-	strscpy(c->name, name ? name : "(null)", sizeof(c->name));
 	c->size = size;
 	c->flags = flags;
 	c->central.name = c->name;
@@ -192,6 +227,7 @@ struct gomalloc_cache *gomalloc_cache_create(const char *name, unsigned int size
 	}
 	list_add_tail(&c->node, &gm_caches);
 	mutex_unlock(&gm_caches_lock);
+	gm_cache_trace_init(c, align);
 	return c;
 
 fail:
@@ -199,6 +235,8 @@ fail:
 		panic("%s(%s, %u): %s\n", __func__, name, size, why);
 	pr_err("%s(%s, size %u, align %u, flags %#lx): %s\n", __func__,
 	       name, size, align, (unsigned long)(__force unsigned long)flags, why);
+	if (c)
+		kfree(c->name);
 	kfree(c);
 	return NULL;
 }
@@ -225,7 +263,7 @@ static __always_inline void *gm_cache_alloc(struct gomalloc_cache *c, gfp_t gfp,
 	} else {
 		preempt_enable();
 	}
-	/* As SLUB: __GFP_ZERO always; init_on_alloc not over a ctor's work. */
+	/* __GFP_ZERO always; init_on_alloc never over a ctor's work. */
 	if (unlikely(gfp & __GFP_ZERO) || (c->init && want_init_on_alloc(gfp)))
 		gm_zero(p, c->size);
 	return p;
@@ -241,20 +279,27 @@ void *gomalloc_cache_alloc(struct gomalloc_cache *c, gfp_t gfp)
 	p = gm_cache_alloc(c, gfp, _RET_IP_);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(c->size, gfp);
+	if (trace_kmem_cache_alloc_enabled() && c->trace_kc)
+		trace_kmem_cache_alloc(_RET_IP_, p, c->trace_kc, gfp, NUMA_NO_NODE);
 	return p;
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_alloc);
 
-/* Not an object of @c at its start: say so, then free it as gofree() would. */
+/*
+ * Not an object of @c at its start: an object of anything else is reported
+ * and freed where it belongs, anything else reported as gofree() does.
+ * Entered with preemption disabled (gm_mcache_free_ptr() enables it).
+ */
 static noinline void gm_cache_free_other(struct gomalloc_cache *c, struct gm_mspan *e,
 					 void *p, unsigned long ip)
 {
 	struct gm_mspan *s = gm_span_check(e, (unsigned long)p);
 
-	if (s && s->state == GM_SPAN_CACHE && s->spanclass != c->spc) {
+	if (c && s && (s->state != GM_SPAN_CACHE || s->spanclass != c->spc)) {
 		atomic_long_inc(&gm_errors.wrong_cache_frees);
-		pr_err_ratelimited("gomalloc_cache_free(%s, %p) from %pS: object of cache %s; freed there\n",
-				   c->name, p, (void *)ip, gm_mcentral_of(s->spanclass)->name);
+		pr_err_ratelimited("gomalloc_cache_free(%s, %p) from %pS: not an object of the cache (%s); freed there\n",
+				   c->name, p, (void *)ip, s->state == GM_SPAN_CACHE ?
+				   gm_mcentral_of(s->spanclass)->name : "gomalloc()");
 	}
 	gm_mcache_free_ptr(e, p, ip);	/* enables preemption */
 }
@@ -270,7 +315,7 @@ static __always_inline void gm_cache_free(struct gomalloc_cache *c, void *ptr,
 
 	preempt_disable();	/* the fast path's, and an RCU reader of the index */
 	s = gm_span_index(p);
-	if (unlikely(!s || READ_ONCE(s->state) != GM_SPAN_CACHE ||
+	if (unlikely(!c || !s || READ_ONCE(s->state) != GM_SPAN_CACHE ||
 		     READ_ONCE(s->spanclass) != c->spc))
 		goto other;
 	off = p - READ_ONCE(s->base);
@@ -291,8 +336,11 @@ other:
 	gm_cache_free_other(c, s, ptr, ip);
 }
 
+/* @c NULL: any gomalloc object (as kmem_cache_free_bulk(NULL, ...)). */
 void gomalloc_cache_free(struct gomalloc_cache *c, void *p)
 {
+	if (trace_kmem_cache_free_enabled() && c && c->trace_kc)
+		trace_kmem_cache_free(_RET_IP_, p, c->trace_kc);
 	gm_cache_free(c, p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_free);
@@ -307,15 +355,18 @@ int gomalloc_cache_alloc_bulk(struct gomalloc_cache *c, gfp_t gfp, size_t n, voi
 		gm_report_refused(c->size, gfp);
 		return 0;
 	}
-	i = gm_mcache_alloc_bulk(c->spc, c->size, gfp, n, p, _RET_IP_);
+	i = gm_mcache_alloc_bulk(c->spc, c->size, gfp, n, p, _RET_IP_, false);
 	if (unlikely(i < n)) {
 		gm_report_alloc_failed(c->size, gfp);
 		gomalloc_cache_free_bulk(c, i, p);
 		return 0;
 	}
-	if (unlikely(gfp & __GFP_ZERO) || (c->init && want_init_on_alloc(gfp)))
-		for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (unlikely(gfp & __GFP_ZERO) || (c->init && want_init_on_alloc(gfp)))
 			gm_zero(p[i], c->size);
+		if (trace_kmem_cache_alloc_enabled() && c->trace_kc)
+			trace_kmem_cache_alloc(_RET_IP_, p[i], c->trace_kc, gfp, NUMA_NO_NODE);
+	}
 	return n;
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_alloc_bulk);
@@ -324,8 +375,11 @@ void gomalloc_cache_free_bulk(struct gomalloc_cache *c, size_t n, void **p)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (trace_kmem_cache_free_enabled() && c && c->trace_kc)
+			trace_kmem_cache_free(_RET_IP_, p[i], c->trace_kc);
 		gm_cache_free(c, p[i], _RET_IP_);
+	}
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_free_bulk);
 
@@ -336,12 +390,15 @@ EXPORT_SYMBOL_GPL(gomalloc_cache_free_bulk);
  */
 unsigned long gm_cache_destroy(struct gomalloc_cache *c)
 {
+	struct gm_mcache_typed __percpu *t;
 	unsigned long live;
 
 	might_sleep();
+	gomalloc_rcu_barrier();	/* objects given to gofree_rcu() are freed */
 	mutex_lock(&gm_caches_lock);
 	list_del(&c->node);	/* its name is free from now on */
 	mutex_unlock(&gm_caches_lock);
+	gm_mcache_nmi_flush();	/* frees deferred from NMI are done */
 	gm_mcache_drain_all_wait();
 	gm_mcentral_sweep(&c->central, &live);
 	if (live) {
@@ -354,12 +411,13 @@ unsigned long gm_cache_destroy(struct gomalloc_cache *c)
 		mutex_unlock(&gm_caches_lock);
 		return live;
 	}
-	gm_mcache_typed_remove(c->spc);
 	mutex_lock(&gm_caches_lock);
+	t = gm_mcache_typed_unpublish(c->spc);
 	gm_mcentral_unregister(&c->central);
 	mutex_unlock(&gm_caches_lock);
-	synchronize_rcu();	/* no sweep still reading the class */
-	kfree(c);
+	synchronize_rcu();	/* no fast path, drain or sweep still in them */
+	gm_mcache_typed_free(t);
+	gm_cache_free_struct(c);
 	return 0;
 }
 GM_EXPORT_INTERNAL(gm_cache_destroy);
@@ -428,10 +486,15 @@ void gm_caches_exit(void)
 		pr_err("unloading with cache %s never destroyed\n", c->name);
 	list_splice_init(&gm_caches, &all);
 	list_splice_init(&gm_caches_kept, &all);
+	list_for_each_entry(c, &all, node) {
+		c->pcpu = gm_mcache_typed_unpublish(c->spc);
+		RCU_INIT_POINTER(gm_cache_central[c->spc - GM_CACHE_SPC(0)], NULL);
+	}
 	mutex_unlock(&gm_caches_lock);
+	synchronize_rcu();
 	list_for_each_entry_safe(c, n, &all, node) {
 		list_del(&c->node);
-		gm_mcache_typed_remove(c->spc);
-		kfree(c);
+		gm_mcache_typed_free(c->pcpu);
+		gm_cache_free_struct(c);
 	}
 }

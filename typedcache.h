@@ -8,8 +8,6 @@
 #include "mcache.h"
 #include "mcentral.h"
 
-#define GM_CACHE_NAME_LEN	32
-
 struct gomalloc_cache {
 	struct gm_mcentral central;	/* its span class: geometry, spans */
 	struct gm_mcache_typed __percpu *pcpu;
@@ -20,7 +18,13 @@ struct gomalloc_cache {
 	bool destroyed;			/* destroyed with live objects: kept */
 	slab_flags_t flags;
 	struct list_head node;		/* gm_caches or gm_caches_kept */
-	char name[GM_CACHE_NAME_LEN];
+	/*
+	 * For the kernel's kmem:kmem_cache_alloc/free events, which read a
+	 * struct kmem_cache: an empty SLUB cache named "gomalloc:NAME" with
+	 * the same sizes, never allocated from (NULL without tracepoints).
+	 */
+	struct kmem_cache *trace_kc;
+	char *name;
 };
 
 unsigned long gm_cache_destroy(struct gomalloc_cache *c);

@@ -7,6 +7,7 @@
 #ifndef _GOMALLOC_H
 #define _GOMALLOC_H
 
+#include <linux/build_bug.h>
 #include <linux/types.h>
 #include <linux/gfp.h>
 #include <linux/slab.h>	/* slab_flags_t, SLAB_* */
@@ -104,5 +105,36 @@ void gomalloc_cache_free_bulk(struct gomalloc_cache *c, size_t n, void **p);
 /* ---- bulk gomalloc()/gofree(): @n objects of @size, all or nothing ---- */
 int gomalloc_bulk(size_t size, gfp_t gfp, size_t n, void **p);
 void gofree_bulk(size_t n, void **p);
+
+/*
+ * ---- deferred frees ----
+ *
+ * gofree_rcu - free @ptr after an RCU grace period, as kfree_rcu(): @ptr's
+ * type has a struct rcu_head member @rhf, and readers that found the object
+ * before the call may use it until they leave their read-side section. For
+ * objects of gomalloc(), gomalloc_tiny(), gorealloc() and typed caches; NULL
+ * is ignored. Never sleeps: callable from task, softirq and hardirq context,
+ * with interrupts off and under (raw) spinlocks. Frees are gathered per CPU
+ * and handed to RCU a batch at a time; @rhf is used only when no batch
+ * storage is at hand. A type of GOMALLOC_TINY_MAX bytes or less is refused
+ * at build time (its object could be a tiny sub-object, which is not found
+ * again from its rcu_head). From NMI context nothing is queued: the object
+ * is leaked, reported and counted in nmi_frees_lost.
+ */
+#define gofree_rcu(ptr, rhf) do {						\
+	typeof(ptr) ___gp = (ptr);						\
+										\
+	BUILD_BUG_ON_MSG(sizeof(*___gp) <= GOMALLOC_TINY_MAX,			\
+			 "gofree_rcu: the object may be a tiny sub-object");	\
+	if (___gp)								\
+		__gofree_rcu(___gp, &___gp->rhf);				\
+} while (0)
+void __gofree_rcu(const void *ptr, struct rcu_head *head);
+
+/*
+ * gomalloc_rcu_barrier - wait until every gofree_rcu() issued before the call
+ * has freed its object, as rcu_barrier() does for call_rcu(). Sleeps.
+ */
+void gomalloc_rcu_barrier(void);
 
 #endif /* _GOMALLOC_H */

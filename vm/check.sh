@@ -127,7 +127,7 @@ gm_log "guest 3: Debian stock $kver12, kselftests (-smp 4, init_on_free=1 init_o
 # The boot options must show in each kernel's "mem auto-init:" line.
 rc=0
 python3 "$GM_TOP/vm/summarize.py" --expect-kunit debug \
-	--expect-kunit-suites gomalloc_sizeclasses,gomalloc_heap,gomalloc_objects,gomalloc_debug,gomalloc_races,gomalloc_caches \
+	--expect-kunit-suites gomalloc_sizeclasses,gomalloc_heap,gomalloc_objects,gomalloc_debug,gomalloc_races,gomalloc_caches,gomalloc_rcu \
 	--expect-console "debug=heap alloc:on" --expect-console "stock-6.12=heap alloc:off, heap free:on" \
 	host="$out/host" debug="$out/debug" stock-6.1="$out/stock" stock-6.12="$out/stock612" ||
 	rc=$?

@@ -11,6 +11,7 @@
 #include "gm_kunit.h"
 #include "mcache.h"
 #include "mcentral.h"
+#include "mdebug.h"
 #include "mheap.h"
 #include "mpagecache.h"
 #include "mreport.h"
@@ -144,12 +145,13 @@ static void gm_test_cache_flags(struct kunit *test)
  */
 static void gm_test_cache_typesafe_rcu(struct kunit *test)
 {
-	unsigned long free_before, pages, flags;
+	unsigned long free_before, free_during, pages, flags, released, nspans, magic, gen;
 	struct gomalloc_cache *c;
 	struct gm_t_obj *o;
 
 	c = gomalloc_cache_create("gm_t_rcu", sizeof(*o), 0, SLAB_TYPESAFE_BY_RCU, gm_t_ctor);
 	KUNIT_ASSERT_NOT_NULL(test, c);
+	migrate_disable();	/* alloc, free and drain on one CPU's slot */
 	o = gomalloc_cache_alloc(c, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, o);
 	pages = c->central.npages;
@@ -164,13 +166,19 @@ static void gm_test_cache_typesafe_rcu(struct kunit *test)
 	gm_mcache_drain_cpu(smp_processor_id());
 	local_irq_restore(flags);
 	local_bh_enable();
-	KUNIT_EXPECT_EQ(test, gm_mcentral_sweep(&c->central, NULL), 1UL);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(c->central.nspans), 0UL);
+	released = gm_mcentral_sweep(&c->central, NULL);
+	nspans = READ_ONCE(c->central.nspans);
 	/* Not yet freed: a reader still sees an object of the type. */
-	KUNIT_EXPECT_EQ(test, READ_ONCE(gm_heap.pages_free), free_before);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(o->magic), GM_T_MAGIC);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(o->gen), 7UL);
-	rcu_read_unlock();
+	free_during = READ_ONCE(gm_heap.pages_free);
+	magic = READ_ONCE(o->magic);
+	gen = READ_ONCE(o->gen);
+	rcu_read_unlock();	/* KUnit's reports may sleep: checked after */
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, released, 1UL);
+	KUNIT_EXPECT_EQ(test, nspans, 0UL);
+	KUNIT_EXPECT_EQ(test, free_during, free_before);
+	KUNIT_EXPECT_EQ(test, magic, GM_T_MAGIC);
+	KUNIT_EXPECT_EQ(test, gen, 7UL);
 	rcu_barrier();
 	KUNIT_EXPECT_EQ(test, READ_ONCE(gm_heap.pages_free), free_before + pages);
 	KUNIT_EXPECT_EQ(test, gm_cache_destroy(c), 0UL);
@@ -316,6 +324,63 @@ static void gm_test_bulk_fault(struct kunit *test)
 #endif
 }
 
+/*
+ * Bad frees through a cache: a double free, an interior pointer, an object
+ * of gomalloc(), NULL as the cache; gorealloc() of a typed object.
+ */
+static void gm_test_cache_bad_frees(struct kunit *test)
+{
+	long dbl = atomic_long_read(&gm_errors.double_frees);
+	long inval = atomic_long_read(&gm_errors.invalid_frees);
+	long wrong = atomic_long_read(&gm_errors.wrong_cache_frees);
+	long base = gm_t_objects();
+	struct gomalloc_cache *c;
+	void *p, *q, *r;
+
+	c = gomalloc_cache_create("gm_t_bad", 100, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	p = gomalloc_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	gomalloc_cache_free(c, p);
+	gomalloc_cache_free(c, p);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.double_frees), dbl + 1);
+	p = gomalloc_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	gomalloc_cache_free(c, p + 8);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.invalid_frees), inval + 1);
+	q = gomalloc(100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	gomalloc_cache_free(c, q);	/* reported, freed as gofree() would */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.wrong_cache_frees), wrong + 1);
+	memset(p, 0x5c, 100);
+	r = gorealloc(p, 3000, GFP_KERNEL);	/* moves to a size class */
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(r, 0x5c, 100));
+	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(p), (size_t)0);
+	gomalloc_cache_free(NULL, r);	/* NULL cache: any object */
+	KUNIT_EXPECT_EQ(test, gm_t_objects(), base);
+	KUNIT_EXPECT_EQ(test, gm_cache_destroy(c), 0UL);
+}
+
+/* Bulk in debug mode: red zones intact whatever init_on_alloc says. */
+static void gm_test_bulk_debug(struct kunit *test)
+{
+	unsigned long errors = gm_debug_errors();
+	unsigned int n = 40, i;
+	void **p;
+
+	p = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	gm_set_debug_flags(GM_DEBUG_ALL);
+	KUNIT_EXPECT_EQ(test, gomalloc_bulk(20, GFP_KERNEL | __GFP_ZERO, n, p), (int)n);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_TRUE(test, !memchr_inv(p[i], 0, 20));
+	gofree_bulk(n, p);
+	KUNIT_EXPECT_EQ(test, gm_debug_validate(), 0UL);
+	gm_set_debug_flags(0);
+	KUNIT_EXPECT_EQ(test, gm_debug_errors(), errors);
+}
+
 static struct kunit_case gm_cache_cases[] = {
 	KUNIT_CASE(gm_test_cache_ctor),
 	KUNIT_CASE(gm_test_cache_align),
@@ -325,6 +390,8 @@ static struct kunit_case gm_cache_cases[] = {
 	KUNIT_CASE(gm_test_cache_counts),
 	KUNIT_CASE(gm_test_bulk),
 	KUNIT_CASE(gm_test_bulk_fault),
+	KUNIT_CASE(gm_test_cache_bad_frees),
+	KUNIT_CASE(gm_test_bulk_debug),
 	{}
 };
 

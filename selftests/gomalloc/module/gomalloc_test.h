@@ -75,4 +75,7 @@ void gt_init(void);
 void gt_initfree(void);
 void gt_initreuse(void);
 
+/* gt_rcu.c */
+void gt_rcu(void);
+
 #endif /* _GOMALLOC_TEST_H */

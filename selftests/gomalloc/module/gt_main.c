@@ -12,10 +12,10 @@
 
 char *gt_test = "basic";
 module_param_named(test, gt_test, charp, 0444);
-MODULE_PARM_DESC(test, "basic, large, align, largecpu, multicpu, stress, irq, badinput, faults, leak, hold, classes, nowait, init, initfree, initreuse, warn, redzone or nofail");
+MODULE_PARM_DESC(test, "basic, large, align, largecpu, multicpu, stress, irq, badinput, faults, leak, hold, classes, nowait, init, initfree, initreuse, warn, redzone, nofail or rcu");
 unsigned int gt_seconds = 3;
 module_param_named(seconds, gt_seconds, uint, 0444);
-MODULE_PARM_DESC(seconds, "How long the multicpu, irq and faults tests run");
+MODULE_PARM_DESC(seconds, "How long the multicpu, irq, faults and rcu tests run");
 unsigned int gt_failures_seen;
 module_param_named(failures_seen, gt_failures_seen, uint, 0444);
 MODULE_PARM_DESC(failures_seen, "NULL returns the faults test counted (output)");
@@ -133,6 +133,7 @@ static const struct gt_case {
 	{ "init", gt_init },
 	{ "initfree", gt_initfree },
 	{ "initreuse", gt_initreuse },
+	{ "rcu", gt_rcu },
 };
 
 /* An unknown test= fails the load, saying which names there are. */

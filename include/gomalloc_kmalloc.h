@@ -499,7 +499,6 @@ static inline int gm_mempool_init_slab_pool(mempool_t *pool, int min_nr, struct 
 
 /* ---- RCU-deferred frees ---- */
 
-#ifdef gofree_rcu
 #define gm_kfree_rcu_2(ptr, rhf) do {					\
 	typeof(ptr) ___gmp = (ptr);					\
 									\
@@ -508,10 +507,6 @@ static inline int gm_mempool_init_slab_pool(mempool_t *pool, int min_nr, struct 
 	else								\
 		gofree_rcu(___gmp, rhf);				\
 } while (0)
-#else
-#define gm_kfree_rcu_2(ptr, rhf)					\
-	BUILD_BUG_ON_MSG(1, "kfree_rcu() through gomalloc needs gofree_rcu()")
-#endif
 
 /* Without an rcu_head: may sleep, as the kernel's headless form. */
 static inline void gm_kfree_rcu_1(const void *p)

@@ -51,9 +51,7 @@ static void di_ctor(void *p)
 static void di_kmalloc(void)
 {
 	char *a, *b, *k, *r;
-#ifdef gofree_rcu
 	struct di_obj *o;
-#endif
 	const char *c;
 	void *v;
 
@@ -94,7 +92,6 @@ static void di_kmalloc(void)
 	foreign++;
 
 	/* Deferred frees: by an rcu_head (ours, the kernel's), headless. */
-#ifdef gofree_rcu
 	o = kmalloc(sizeof(*o), GFP_KERNEL);
 	DI_CHECK(o && di_ours(o));
 	kfree_rcu(o, rcu);
@@ -103,7 +100,6 @@ static void di_kmalloc(void)
 	kfree_rcu(o, rcu);
 	foreign++;
 	gomalloc_rcu_barrier();	/* gomalloc's objects back before the test counts */
-#endif
 	a = kmalloc(100, GFP_KERNEL);
 	kfree_rcu_mightsleep(a);
 
@@ -154,14 +150,12 @@ static void di_cache(slab_flags_t flags, bool kernel)
 	DI_CHECK(o);
 	kfree(o);
 	foreign += kernel;
-#ifdef gofree_rcu
 	if (!kernel) {
 		o = kmem_cache_alloc(s, GFP_KERNEL);
 		DI_CHECK(o);
 		kfree_rcu(o, rcu);
 		gomalloc_rcu_barrier();
 	}
-#endif
 	kmem_cache_destroy(s);
 }
 

@@ -56,31 +56,34 @@ key=$({
 cache="$GM_CACHE/gmext2-$key"
 if [ ! -f "$cache/gmext2.ko" ]; then
 	gm_log "building gmext2.ko (fs/ext2 of $ver through gomalloc_kmalloc.h) against $uts"
-	rm -rf "$cache.tmp"
-	mkdir -p "$cache.tmp/src"
-	cp "$ext2src"/*.[ch] "$cache.tmp/src/"
+	# A directory of its own: another tree may build the same key meanwhile.
+	tmp=$(mktemp -d "$cache.tmp.XXXXXX")
+	mkdir -p "$tmp/src"
+	cp "$ext2src"/*.[ch] "$tmp/src/"
 	# Another name, so that the kernel's ext4 may keep serving "ext2".
 	sed -i -e 's/\.name[[:space:]]*=[[:space:]]*"ext2"/.name = "gmext2"/' \
 		-e 's/MODULE_ALIAS_FS("ext2")/MODULE_ALIAS_FS("gmext2")/' \
-		-e 's/"ext2_inode_cache"/"gmext2_inode_cache"/' "$cache.tmp/src/super.c"
-	grep -q '"gmext2"' "$cache.tmp/src/super.c" || gm_die "fs/ext2/super.c: no file_system_type name to rename"
-	cat >"$cache.tmp/src/Kbuild" <<EOF
+		-e 's/"ext2_inode_cache"/"gmext2_inode_cache"/' "$tmp/src/super.c"
+	grep -q '"gmext2"' "$tmp/src/super.c" || gm_die "fs/ext2/super.c: no file_system_type name to rename"
+	cat >"$tmp/src/Kbuild" <<EOF
 # fs/ext2 as gmext2.ko, without xattrs and ACLs (no mbcache needed).
 obj-m := gmext2.o
 gmext2-y := balloc.o dir.o file.o ialloc.o inode.o ioctl.o namei.o super.o symlink.o
 ccflags-y := -I$GM_TOP/include -include $GM_TOP/include/gomalloc_kmalloc.h \
 	$cflags ${GMEXT2_CFLAGS:-}
 EOF
-	log="$cache.tmp/build.log"
-	make -C "$kdir" M="$cache.tmp/src" KBUILD_EXTRA_SYMBOLS="$gmdir/Module.symvers" \
+	log="$tmp/build.log"
+	make -C "$kdir" M="$tmp/src" KBUILD_EXTRA_SYMBOLS="$gmdir/Module.symvers" \
 		modules >"$log" 2>&1 || { cat "$log" >&2; gm_die "gmext2.ko: build failed"; }
 	if grep -iE 'warning:|error:' "$log" >&2; then
 		gm_die "gmext2.ko: the build has warnings"
 	fi
 	# Without debug info: it goes into every guest's initramfs.
-	strip --strip-debug -o "$cache.tmp/gmext2.ko" "$cache.tmp/src/gmext2.ko"
-	rm -rf "$cache.tmp/src" "$cache"
-	mv "$cache.tmp" "$cache"
+	strip --strip-debug -o "$tmp/gmext2.ko" "$tmp/src/gmext2.ko"
+	rm -rf "$tmp/src"
+	mv -T "$tmp" "$cache" 2>/dev/null || rm -rf "$tmp"
+	# Builds of headers long gone.
+	find "$GM_CACHE" -maxdepth 1 -name 'gmext2-*' -mtime +14 -exec rm -rf {} + 2>/dev/null || true
 fi
 mkdir -p "$out"
 cp "$cache/gmext2.ko" "$out/"

@@ -501,8 +501,10 @@ void gofree_bulk(size_t n, void **p)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		gm_free(p[i], _RET_IP_);
+	if (trace_kfree_enabled())
+		for (i = 0; i < n; i++)
+			trace_kfree(_RET_IP_, p[i]);
+	gm_mcache_free_bulk(0, n, p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gofree_bulk);
 

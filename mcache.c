@@ -49,17 +49,21 @@ static DEFINE_PER_CPU(struct gm_mcache_class, gm_dead_class);
  * mcache's for the size classes and tiny blocks, a typed cache's own for
  * its class. Preemption disabled (an RCU reader of gm_typed[]).
  */
-static struct gm_mcache_class *gm_mcache_class_here(unsigned int spc)
+static noinline struct gm_mcache_class *gm_mcache_typed_class_here(unsigned int spc)
 {
-	struct gm_mcache_typed __percpu *t;
+	struct gm_mcache_typed __percpu *t = READ_ONCE(gm_typed[spc - GM_CACHE_SPC(0)]);
 
-	if (likely(spc < GM_NUM_SPAN_CLASSES))
-		return &gm_this_mcache()->cls[spc];
-	t = READ_ONCE(gm_typed[spc - GM_CACHE_SPC(0)]);
 	/* A cache destroyed under a free of its object (a caller's bug). */
 	if (WARN_ON_ONCE(!t))
 		return this_cpu_ptr(&gm_dead_class);
 	return gm_mcache_typed_here(t);
+}
+
+static __always_inline struct gm_mcache_class *gm_mcache_class_here(unsigned int spc)
+{
+	if (likely(spc < GM_NUM_SPAN_CLASSES))
+		return &gm_this_mcache()->cls[spc];
+	return gm_mcache_typed_class_here(spc);
 }
 
 /*
@@ -332,6 +336,76 @@ void gm_mcache_free_ptr(struct gm_mspan *e, const void *ptr, unsigned long ip)
 	gm_tiny_free(s, p, ip);
 }
 GM_EXPORT_INTERNAL(gm_mcache_free_ptr);
+
+/*
+ * A free through typed cache @spc (0: any) of something that is not one
+ * of its objects: an object of anything else is reported and freed where
+ * it belongs; anything else reported as gofree() does. Entered with
+ * preemption disabled; enables it.
+ */
+void gm_mcache_free_other(unsigned int spc, struct gm_mspan *e, const void *p,
+			  unsigned long ip)
+{
+	struct gm_mspan *s = gm_span_check(e, (unsigned long)p);
+
+	if (spc && s && (s->state != GM_SPAN_CACHE || s->spanclass != spc)) {
+		atomic_long_inc(&gm_errors.wrong_cache_frees);
+		pr_err_ratelimited("gomalloc_cache_free(%s, %p) from %pS: not an object of the cache (%s); freed there\n",
+				   gm_mcentral_of(spc)->name, p, (void *)ip,
+				   s->state == GM_SPAN_CACHE ? gm_mcentral_of(s->spanclass)->name :
+				   "gomalloc()");
+	}
+	gm_mcache_free_ptr(e, p, ip);	/* enables preemption */
+}
+GM_EXPORT_INTERNAL(gm_mcache_free_other);
+
+/*
+ * Bulk free (gofree_bulk, gomalloc_cache_free_bulk with typed cache @spc,
+ * 0 for any object): preemption disabled once for all; the start of an
+ * object in a span this context owns goes on its LIFO list there and then,
+ * anything else takes its single-object slow path (which enables
+ * preemption; it is disabled again for the rest).
+ */
+void gm_mcache_free_bulk(unsigned int spc, size_t n, void **p, unsigned long ip)
+{
+	struct gm_mcache_class *cc;
+	unsigned long a, off;
+	struct gm_mspan *s;
+	unsigned int idx;
+	size_t i;
+	u8 state;
+
+	preempt_disable();
+	for (i = 0; i < n; i++) {
+		a = (unsigned long)p[i];
+		s = gm_span_index(a);
+		if (unlikely(!s))
+			goto other;
+		state = READ_ONCE(s->state);
+		if (unlikely(spc ? state != GM_SPAN_CACHE || READ_ONCE(s->spanclass) != spc :
+				   state != GM_SPAN_SMALL && state != GM_SPAN_CACHE))
+			goto other;
+		off = a - READ_ONCE(s->base);
+		if (unlikely(off >= READ_ONCE(s->bytes)))
+			goto other;
+		idx = (u32)(((u64)off * s->divmul) >> 32);
+		if (unlikely((unsigned long)idx * s->elemsize != off))
+			goto other;
+		cc = gm_mcache_class_here(s->spanclass);
+		if (likely(cc->span == s &&
+			   gm_mcache_free_owned_at(cc, s, idx, p[i], s->link_off,
+						   !gm_span_keeps_contents(s))))
+			continue;
+		gm_mcache_free_slow(s, idx, p[i], ip);	/* enables preemption */
+		preempt_disable();
+		continue;
+other:
+		gm_mcache_free_other(spc, s, p[i], ip);	/* enables preemption */
+		preempt_disable();
+	}
+	preempt_enable();
+}
+GM_EXPORT_INTERNAL(gm_mcache_free_bulk);
 
 /*
  * ---- frees from NMI context ----

@@ -215,6 +215,9 @@ static __always_inline void *gm_mcache_alloc(unsigned int spc, size_t size,
 void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 			 unsigned long ip);
 void gm_mcache_free_ptr(struct gm_mspan *e, const void *ptr, unsigned long ip);
+void gm_mcache_free_other(unsigned int spc, struct gm_mspan *e, const void *p,
+			  unsigned long ip);
+void gm_mcache_free_bulk(unsigned int spc, size_t n, void **p, unsigned long ip);
 size_t gm_mcache_alloc_bulk(unsigned int spc, size_t size, gfp_t gfp, size_t n,
 			    void **p, unsigned long ip, bool init);
 

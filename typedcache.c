@@ -285,25 +285,6 @@ void *gomalloc_cache_alloc(struct gomalloc_cache *c, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_alloc);
 
-/*
- * Not an object of @c at its start: an object of anything else is reported
- * and freed where it belongs, anything else reported as gofree() does.
- * Entered with preemption disabled (gm_mcache_free_ptr() enables it).
- */
-static noinline void gm_cache_free_other(struct gomalloc_cache *c, struct gm_mspan *e,
-					 void *p, unsigned long ip)
-{
-	struct gm_mspan *s = gm_span_check(e, (unsigned long)p);
-
-	if (c && s && (s->state != GM_SPAN_CACHE || s->spanclass != c->spc)) {
-		atomic_long_inc(&gm_errors.wrong_cache_frees);
-		pr_err_ratelimited("gomalloc_cache_free(%s, %p) from %pS: not an object of the cache (%s); freed there\n",
-				   c->name, p, (void *)ip, s->state == GM_SPAN_CACHE ?
-				   gm_mcentral_of(s->spanclass)->name : "gomalloc()");
-	}
-	gm_mcache_free_ptr(e, p, ip);	/* enables preemption */
-}
-
 /* Free fast path: the object's span is this CPU's current one for @c. */
 static __always_inline void gm_cache_free(struct gomalloc_cache *c, void *ptr,
 					  unsigned long ip)
@@ -333,7 +314,7 @@ static __always_inline void gm_cache_free(struct gomalloc_cache *c, void *ptr,
 	gm_mcache_free_slow(s, idx, ptr, ip);	/* enables preemption */
 	return;
 other:
-	gm_cache_free_other(c, s, ptr, ip);
+	gm_mcache_free_other(c ? c->spc : 0, s, ptr, ip);	/* enables preemption */
 }
 
 /* @c NULL: any gomalloc object (as kmem_cache_free_bulk(NULL, ...)). */
@@ -375,11 +356,10 @@ void gomalloc_cache_free_bulk(struct gomalloc_cache *c, size_t n, void **p)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (trace_kmem_cache_free_enabled() && c && c->trace_kc)
+	if (trace_kmem_cache_free_enabled() && c && c->trace_kc)
+		for (i = 0; i < n; i++)
 			trace_kmem_cache_free(_RET_IP_, p[i], c->trace_kc);
-		gm_cache_free(c, p[i], _RET_IP_);
-	}
+	gm_mcache_free_bulk(c ? c->spc : 0, n, p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_free_bulk);
 

@@ -10,7 +10,7 @@
 #   BENCH_PARALLEL_BOOTS=1  run the boots at the same time (faster; only
 #                    the contended workloads' counts depend on host timing)
 #   BENCH_GOMALLOC=0 leave gomalloc out (SLUB side only; development)
-#   BENCH_WORKLOADS  default "mem tiny hot batch cross parallel" (memory first,
+#   BENCH_WORKLOADS  default "mem tiny hot batch cache bulk cross parallel" (memory first,
 #                    before the other workloads leave free space behind)
 #   BENCH_ARGS       extra gomalloc_bench module parameters, e.g. "reps=1"
 #   BENCH_TINY_SIZES tiny sizes, one fresh gomalloc each (default 1..15)
@@ -25,7 +25,7 @@ export GOMALLOC_ACCEL=tcg	# plugins need TCG; KVM hangs here anyway
 
 boots=${BENCH_BOOTS:-default init0}
 with_gomalloc=${BENCH_GOMALLOC:-1}
-workloads=${BENCH_WORKLOADS:-mem tiny hot batch cross parallel}
+workloads=${BENCH_WORKLOADS:-mem tiny hot batch cache bulk cross parallel}
 guest_timeout=${BENCH_TIMEOUT:-420}
 out=${BENCH_OUT:-$GM_TOP/out/bench}
 t_start=$(date +%s)

@@ -17,7 +17,12 @@
  *   GMB M wl=W size=Z alloc=A rep=R n=N req=BYTES pages=P
  *
  * Windows use GFP_NOWAIT: the same allocation paths as GFP_KERNEL minus the
- * might-sleep checks, and never sleeping with interrupts off.
+ * might-sleep checks, and never sleeping with interrupts off. The bulk
+ * workloads are the exception to "interrupts off": SLUB's
+ * kmem_cache_alloc_bulk() enables them on return, so those windows start
+ * just after an interrupt and report the interrupts that landed in them
+ * (intr=K on the P line); the host drops such windows and the module
+ * repeats them.
  */
 #define pr_fmt(fmt) "GMB " fmt
 
@@ -39,6 +44,8 @@
 #include <linux/sched.h>
 #include <linux/irqflags.h>
 #include <linux/atomic.h>
+#include <linux/hardirq.h>
+#include <linux/kernel_stat.h>
 
 #ifndef GMB_HAVE_GOMALLOC
 #define GMB_HAVE_GOMALLOC 1
@@ -70,9 +77,9 @@ static __always_inline void gmb_mark_resume(void)
 
 /* ---- parameters ---- */
 
-static char *workloads = "hot,batch,cross,parallel,mem,tiny";
+static char *workloads = "hot,batch,cache,bulk,cross,parallel,mem,tiny";
 module_param(workloads, charp, 0444);
-MODULE_PARM_DESC(workloads, "comma list: hot,batch,cross,parallel,mem,tiny");
+MODULE_PARM_DESC(workloads, "comma list: hot,batch,cache,bulk,cross,parallel,mem,tiny");
 
 static char *allocs = "gomalloc,kmalloc,kmem_cache";
 module_param(allocs, charp, 0444);
@@ -101,6 +108,20 @@ MODULE_PARM_DESC(batch_ns, "batch lengths N");
 static int batch_total = 4000;
 module_param(batch_total, int, 0444);
 MODULE_PARM_DESC(batch_total, "allocations per batch window (at least one round of N)");
+
+static int cache_sizes[8] = { 64, 256, 1024 };
+static int nr_cache_sizes = 3;
+module_param_array(cache_sizes, int, &nr_cache_sizes, 0444);
+MODULE_PARM_DESC(cache_sizes, "object sizes of the typed-cache and bulk workloads");
+
+static int bulk_ns[8] = { 16, 128 };
+static int nr_bulk_ns = 2;
+module_param_array(bulk_ns, int, &nr_bulk_ns, 0444);
+MODULE_PARM_DESC(bulk_ns, "objects per bulk call");
+
+static int bulk_objs = 1024;
+module_param(bulk_objs, int, 0444);
+MODULE_PARM_DESC(bulk_objs, "objects per bulk window at <= 256 B (scaled down above)");
 
 static int reps = 3;
 module_param(reps, int, 0444);
@@ -147,7 +168,9 @@ MODULE_PARM_DESC(tiny_n, "objects held live per tiny size");
 
 /* ---- allocators ---- */
 
-enum gmb_alloc { GA_EMPTY, GA_KMALLOC, GA_CACHE, GA_GOMALLOC, GA_TINY, GA_NR };
+enum gmb_alloc {
+	GA_EMPTY, GA_KMALLOC, GA_CACHE, GA_GOMALLOC, GA_TINY, GA_GCACHE, GA_NR
+};
 
 static const char * const gmb_alloc_name[GA_NR] = {
 	[GA_EMPTY] = "empty",
@@ -155,12 +178,14 @@ static const char * const gmb_alloc_name[GA_NR] = {
 	[GA_CACHE] = "kmem_cache",
 	[GA_GOMALLOC] = "gomalloc",
 	[GA_TINY] = "gomalloc_tiny",
+	[GA_GCACHE] = "gomalloc_cache",
 };
 
 static unsigned long gmb_dummy;
 
-static __always_inline void *gmb_get(enum gmb_alloc a, struct kmem_cache *kc,
-				     size_t size, gfp_t gfp)
+/* @kc: a struct kmem_cache, or for GA_GCACHE a struct gomalloc_cache. */
+static __always_inline void *gmb_get(enum gmb_alloc a, void *kc, size_t size,
+				     gfp_t gfp)
 {
 	void *p;
 
@@ -174,6 +199,8 @@ static __always_inline void *gmb_get(enum gmb_alloc a, struct kmem_cache *kc,
 		return gomalloc(size, gfp);
 	case GA_TINY:
 		return gomalloc_tiny(size, gfp);
+	case GA_GCACHE:
+		return gomalloc_cache_alloc(kc, gfp);
 #endif
 	default:
 		/* One instruction the compiler may neither drop nor hoist. */
@@ -182,8 +209,7 @@ static __always_inline void *gmb_get(enum gmb_alloc a, struct kmem_cache *kc,
 	}
 }
 
-static __always_inline void gmb_put(enum gmb_alloc a, struct kmem_cache *kc,
-				    void *p)
+static __always_inline void gmb_put(enum gmb_alloc a, void *kc, void *p)
 {
 	switch (a) {
 	case GA_KMALLOC:
@@ -196,6 +222,9 @@ static __always_inline void gmb_put(enum gmb_alloc a, struct kmem_cache *kc,
 	case GA_GOMALLOC:
 	case GA_TINY:
 		gofree(p);
+		break;
+	case GA_GCACHE:
+		gomalloc_cache_free(kc, p);
 		break;
 #endif
 	default:
@@ -223,6 +252,9 @@ static __always_inline void gmb_put(enum gmb_alloc a, struct kmem_cache *kc,
 		case GA_TINY:						\
 			ret = fn(GA_TINY, __VA_ARGS__);			\
 			break;						\
+		case GA_GCACHE:						\
+			ret = fn(GA_GCACHE, __VA_ARGS__);		\
+			break;						\
 		default:						\
 			ret = fn(GA_EMPTY, __VA_ARGS__);		\
 			break;						\
@@ -232,7 +264,7 @@ static __always_inline void gmb_put(enum gmb_alloc a, struct kmem_cache *kc,
 /* ---- the measured loops (interrupts and preemption are off) ---- */
 
 static __always_inline unsigned long
-gmb_hot_loop(enum gmb_alloc a, struct kmem_cache *kc, size_t size,
+gmb_hot_loop(enum gmb_alloc a, void *kc, size_t size,
 	     unsigned long n, bool mark)
 {
 	unsigned long i, fail = 0;
@@ -253,8 +285,8 @@ gmb_hot_loop(enum gmb_alloc a, struct kmem_cache *kc, size_t size,
 	return fail;
 }
 
-static noinline unsigned long gmb_hot(enum gmb_alloc a, struct kmem_cache *kc,
-				      size_t size, unsigned long n, bool mark)
+static noinline unsigned long gmb_hot(enum gmb_alloc a, void *kc, size_t size,
+				      unsigned long n, bool mark)
 {
 	unsigned long ret;
 
@@ -306,6 +338,87 @@ static noinline unsigned long gmb_batch(enum gmb_alloc a, struct kmem_cache *kc,
 		gmb_mark_start();
 	GMB_DISPATCH(ret, a, gmb_batch_loop, kc, size, szs, objs, order, n,
 		     rounds, phases);
+	if (mark)
+		gmb_mark_end();
+	return ret;
+}
+
+/*
+ * Bulk: @rounds times, @n objects in one call, then freed in one call.
+ * GA_KMALLOC is SLUB's bulk on the kmalloc cache of @size (@kc): SLUB has
+ * no kmalloc bulk, kfree_bulk() is kmem_cache_free_bulk() finding each
+ * object's cache.
+ */
+static __always_inline size_t gmb_get_bulk(enum gmb_alloc a, void *kc,
+					   size_t size, gfp_t gfp, size_t n,
+					   void **p)
+{
+	switch (a) {
+	case GA_KMALLOC:
+	case GA_CACHE:
+		return kmem_cache_alloc_bulk(kc, gfp, n, p);
+#if GMB_HAVE_GOMALLOC
+	case GA_GOMALLOC:
+		return gomalloc_bulk(size, gfp, n, p);
+	case GA_GCACHE:
+		return gomalloc_cache_alloc_bulk(kc, gfp, n, p);
+#endif
+	default:
+		asm volatile("" : "+r" (n) : "r" (p) : "memory");
+		return n;
+	}
+}
+
+static __always_inline void gmb_put_bulk(enum gmb_alloc a, void *kc, size_t n,
+					 void **p)
+{
+	switch (a) {
+	case GA_KMALLOC:
+		kfree_bulk(n, p);
+		break;
+	case GA_CACHE:
+		kmem_cache_free_bulk(kc, n, p);
+		break;
+#if GMB_HAVE_GOMALLOC
+	case GA_GOMALLOC:
+		gofree_bulk(n, p);
+		break;
+	case GA_GCACHE:
+		gomalloc_cache_free_bulk(kc, n, p);
+		break;
+#endif
+	default:
+		asm volatile("" : : "r" (n), "r" (p) : "memory");
+		break;
+	}
+}
+
+static __always_inline unsigned long
+gmb_bulk_loop(enum gmb_alloc a, void *kc, size_t size, void **objs,
+	      unsigned long n, unsigned long rounds)
+{
+	unsigned long r, fail = 0;
+
+	for (r = 0; r < rounds; r++) {
+		if (unlikely(gmb_get_bulk(a, kc, size, GFP_NOWAIT | __GFP_NOWARN,
+					  n, objs) != n)) {
+			fail += n;	/* all or nothing: none to free */
+			continue;
+		}
+		gmb_put_bulk(a, kc, n, objs);
+	}
+	return fail;
+}
+
+static noinline unsigned long gmb_bulk(enum gmb_alloc a, void *kc, size_t size,
+				       void **objs, unsigned long n,
+				       unsigned long rounds, bool mark)
+{
+	unsigned long ret;
+
+	if (mark)
+		gmb_mark_start();
+	GMB_DISPATCH(ret, a, gmb_bulk_loop, kc, size, objs, n, rounds);
 	if (mark)
 		gmb_mark_end();
 	return ret;
@@ -394,16 +507,24 @@ static noinline unsigned long gmb_consume(enum gmb_alloc a,
 static DEFINE_PER_CPU(unsigned int, gmb_seq);
 static atomic_t gmb_errors = ATOMIC_INIT(0);
 
-static void gmb_report(const char *wl, size_t size, enum gmb_alloc a,
-		       unsigned long n, int rep, u64 ns, unsigned long fail)
+/* @irqs: interrupts that landed in the window (bulk windows only). */
+static void gmb_report_irqs(const char *wl, size_t size, enum gmb_alloc a,
+			    unsigned long n, int rep, u64 ns, unsigned long fail,
+			    unsigned long irqs)
 {
 	unsigned int seq = this_cpu_inc_return(gmb_seq);
 
-	pr_info("P cpu=%d seq=%u wl=%s size=%zu alloc=%s n=%lu rep=%d ns=%llu fail=%lu\n",
+	pr_info("P cpu=%d seq=%u wl=%s size=%zu alloc=%s n=%lu rep=%d ns=%llu fail=%lu intr=%lu\n",
 		raw_smp_processor_id(), seq, wl, size, gmb_alloc_name[a], n,
-		rep, ns, fail);
+		rep, ns, fail, irqs);
 	if (fail)
 		atomic_inc(&gmb_errors);
+}
+
+static void gmb_report(const char *wl, size_t size, enum gmb_alloc a,
+		       unsigned long n, int rep, u64 ns, unsigned long fail)
+{
+	gmb_report_irqs(wl, size, a, n, rep, ns, fail, 0);
 }
 
 static bool gmb_listed(const char *list, const char *name)
@@ -425,9 +546,10 @@ static bool gmb_alloc_on(enum gmb_alloc a)
 {
 	if (a == GA_EMPTY)
 		return true;
-	if ((a == GA_GOMALLOC || a == GA_TINY) && !GMB_HAVE_GOMALLOC)
+	if ((a == GA_GOMALLOC || a == GA_TINY || a == GA_GCACHE) &&
+	    !GMB_HAVE_GOMALLOC)
 		return false;
-	if (a == GA_TINY)
+	if (a == GA_TINY || a == GA_GCACHE)
 		return gmb_listed(allocs, "gomalloc");
 	return gmb_listed(allocs, gmb_alloc_name[a]);
 }
@@ -531,7 +653,7 @@ static unsigned long gmb_hot_iters(size_t size)
 struct gmb_hot_arg {
 	const char *wl;
 	enum gmb_alloc a;
-	struct kmem_cache *kc;
+	void *kc;		/* kmem_cache, or gomalloc_cache for GA_GCACHE */
 	size_t size;
 	unsigned long n;
 	int rep;
@@ -689,6 +811,191 @@ static void gmb_run_batch(void)
 next:
 		kvfree(b.objs);
 		kvfree(b.order);
+	}
+}
+
+/* ---- workloads: typed caches and bulk ---- */
+
+/*
+ * Interrupts this CPU has taken so far: device interrupts, the local timer
+ * and the IPIs (x86's irq_stat). Preemption disabled.
+ */
+static unsigned long gmb_irq_count(void)
+{
+	unsigned long n = this_cpu_read(kstat.irqs_sum);
+
+	n += this_cpu_read(irq_stat.__nmi_count);
+#ifdef CONFIG_X86_LOCAL_APIC
+	n += this_cpu_read(irq_stat.apic_timer_irqs);
+	n += this_cpu_read(irq_stat.irq_spurious_count);
+#endif
+	n += this_cpu_read(irq_stat.x86_platform_ipis);
+	n += this_cpu_read(irq_stat.apic_perf_irqs);
+	n += this_cpu_read(irq_stat.apic_irq_work_irqs);
+#ifdef CONFIG_SMP
+	n += this_cpu_read(irq_stat.irq_resched_count);
+	n += this_cpu_read(irq_stat.irq_call_count);
+#endif
+	n += this_cpu_read(irq_stat.irq_tlb_count);
+	return n;
+}
+
+/*
+ * Wait (interrupts on, at most 20 ms) until an interrupt has been taken:
+ * a window started right after a tick has the whole tick period (4 ms at
+ * HZ=250) before the next one.
+ */
+static void gmb_wait_irq(void)
+{
+	unsigned long n = gmb_irq_count();
+	u64 t0 = ktime_get_ns();
+
+	while (gmb_irq_count() == n && ktime_get_ns() - t0 < 20 * NSEC_PER_MSEC)
+		cpu_relax();
+}
+
+/* Tries per bulk window before its repetition is left out. */
+#define GMB_BULK_TRIES	8
+
+struct gmb_bulk_arg {
+	const char *wl;
+	enum gmb_alloc a;
+	void *kc;
+	size_t size;
+	void **objs;
+	unsigned long n, rounds;
+	int rep;
+};
+
+static int gmb_bulk_thread(void *data)
+{
+	struct gmb_bulk_arg *b = data;
+	unsigned long flags, fail, irqs;
+	int try;
+	u64 t0, t1;
+
+	/* kmem_cache_alloc_bulk() may enable interrupts: no irqsave here */
+	gmb_bulk(b->a, b->kc, b->size, b->objs, b->n, 2, false);
+
+	preempt_disable();
+	for (try = 0; try < GMB_BULK_TRIES; try++) {
+		gmb_wait_irq();
+		local_irq_save(flags);
+		irqs = gmb_irq_count();
+		t0 = ktime_get_ns();
+		fail = gmb_bulk(b->a, b->kc, b->size, b->objs, b->n, b->rounds,
+				true);
+		t1 = ktime_get_ns();
+		irqs = gmb_irq_count() - irqs;
+		local_irq_restore(flags);
+		gmb_report_irqs(b->wl, b->size, b->a, b->n * b->rounds, b->rep,
+				t1 - t0, fail, irqs);
+		if (!irqs)
+			break;
+	}
+	preempt_enable();
+	return 0;
+}
+
+/* Objects per bulk window: bulk_objs up to 256 B, fewer above (zeroing). */
+static unsigned long gmb_bulk_rounds(size_t size, unsigned long n)
+{
+	unsigned long objs = (unsigned long)bulk_objs * 256 / max_t(size_t, size, 256);
+
+	return max(objs / n, 1UL);
+}
+
+/*
+ * The bulk points "@prefix-N" of @size, N from bulk_ns: every repetition
+ * for each allocator of @as (caches in @kcs).
+ */
+static void gmb_bulk_points(const char *prefix, size_t size,
+			    const enum gmb_alloc *as, void * const *kcs, int nr)
+{
+	struct gmb_bulk_arg b = { .size = size };
+	int ni, r, k;
+
+	for (ni = 0; ni < nr_bulk_ns; ni++) {
+		b.n = max(bulk_ns[ni], 1);
+		b.rounds = gmb_bulk_rounds(size, b.n);
+		b.wl = kasprintf(GFP_KERNEL, "%s-%lu", prefix, b.n);
+		b.objs = kvcalloc(b.n, sizeof(void *), GFP_KERNEL);
+		for (r = 0; b.wl && b.objs && r < reps; r++) {
+			for (k = 0; k < nr; k++) {
+				if (!gmb_alloc_on(as[k]) ||
+				    (as[k] != GA_EMPTY && as[k] != GA_GOMALLOC && !kcs[k]))
+					continue;
+				b.a = as[k];
+				b.kc = kcs[k];
+				b.rep = r;
+				gmb_run_on(cpu, gmb_bulk_thread, &b);
+			}
+		}
+		kvfree(b.objs);
+		kfree(b.wl);
+	}
+}
+
+/*
+ * cache-hot: gomalloc_cache_alloc/free against kmem_cache_alloc/free;
+ * cache-bulk-N: their bulk calls. One cache of each per size for the run.
+ */
+static void gmb_run_cache(void)
+{
+	static const enum gmb_alloc as[] = { GA_EMPTY, GA_GCACHE, GA_CACHE };
+	struct gmb_hot_arg h = { .wl = "cache-hot" };
+	void *kcs[ARRAY_SIZE(as)] = { };
+	int si, r, k;
+	char name[32];
+
+	for (si = 0; si < nr_cache_sizes; si++) {
+		h.size = cache_sizes[si];
+		snprintf(name, sizeof(name), "gmb_kc%d", cache_sizes[si]);
+		kcs[2] = kmem_cache_create(name, h.size, 0, 0, NULL);
+#if GMB_HAVE_GOMALLOC
+		snprintf(name, sizeof(name), "gmb_gc%d", cache_sizes[si]);
+		if (gmb_alloc_on(GA_GCACHE))
+			kcs[1] = gomalloc_cache_create(name, h.size, 0, 0, NULL);
+#endif
+		h.n = gmb_hot_iters(h.size);
+		for (r = 0; r < reps; r++) {
+			for (k = 0; k < ARRAY_SIZE(as); k++) {
+				if (!gmb_alloc_on(as[k]) || (k && !kcs[k]))
+					continue;
+				h.a = as[k];
+				h.kc = kcs[k];
+				h.rep = r;
+				gmb_run_on(cpu, gmb_hot_thread, &h);
+			}
+		}
+		gmb_bulk_points("cache-bulk", h.size, as, kcs, ARRAY_SIZE(as));
+#if GMB_HAVE_GOMALLOC
+		gomalloc_cache_destroy(kcs[1]);
+		kcs[1] = NULL;
+#endif
+		kmem_cache_destroy(kcs[2]);
+		kcs[2] = NULL;
+	}
+}
+
+/*
+ * bulk-N: gomalloc_bulk/gofree_bulk against SLUB's bulk calls on the
+ * kmalloc cache of the size (kmem_cache_alloc_bulk, kfree_bulk).
+ */
+static void gmb_run_bulk(void)
+{
+	static const enum gmb_alloc as[] = { GA_EMPTY, GA_GOMALLOC, GA_KMALLOC };
+	void *kcs[ARRAY_SIZE(as)] = { };
+	size_t size;
+	int si;
+
+	for (si = 0; si < nr_cache_sizes; si++) {
+		size = max(cache_sizes[si], 1);
+		/* what kmalloc(size, GFP_NOWAIT) takes from */
+		kcs[2] = size <= KMALLOC_MAX_CACHE_SIZE ?
+			 kmalloc_caches[KMALLOC_NORMAL][__kmalloc_index(size, false)] :
+			 NULL;
+		gmb_bulk_points("bulk", size, as, kcs, ARRAY_SIZE(as));
 	}
 }
 
@@ -1112,6 +1419,10 @@ static int __init gmb_init(void)
 		gmb_run_hot();
 	if (gmb_listed(workloads, "batch"))
 		gmb_run_batch();
+	if (gmb_listed(workloads, "cache"))
+		gmb_run_cache();
+	if (gmb_listed(workloads, "bulk"))
+		gmb_run_bulk();
 	if (gmb_listed(workloads, "cross"))
 		gmb_run_cross();
 	if (gmb_listed(workloads, "parallel"))

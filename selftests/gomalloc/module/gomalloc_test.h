@@ -42,6 +42,8 @@ struct gt_obj {
 
 void gt_fill(void *p, size_t n, u64 cookie);
 bool gt_verify(const void *p, size_t n, u64 cookie);
+unsigned int gt_run_kthreads(unsigned int n, int (*fn)(void *arg), void *args, size_t size,
+			     const char *name);
 
 /* gt_basic.c */
 void gt_basic(void);
@@ -69,6 +71,11 @@ void gt_hold(void);
 void gt_hold_release(void);
 void gt_redzone(void);
 void gt_redzone_release(void);
+
+/* gt_cache.c */
+void gt_cache(void);
+void gt_cache_hold(void);
+void gt_cache_hold_release(void);
 
 /* gt_init.c */
 void gt_init(void);

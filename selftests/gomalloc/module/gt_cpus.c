@@ -6,11 +6,9 @@
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/jiffies.h>
-#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/sched.h>
-#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -32,7 +30,6 @@ struct gt_ring {
 };
 
 struct gt_worker {
-	struct task_struct *task;
 	struct gt_ring ring;
 	unsigned int id;
 	unsigned long ops;
@@ -155,7 +152,7 @@ static int gt_worker_fn(void *arg)
 
 void gt_multicpu(void)
 {
-	unsigned int i, cpu;
+	unsigned int i, ran;
 	unsigned long ops = 0;
 
 	gt_nworkers = max(2U, num_online_cpus());
@@ -165,38 +162,19 @@ void gt_multicpu(void)
 		return;
 	}
 	gt_deadline = jiffies + gt_seconds * HZ;
-	i = 0;
 	for (i = 0; i < gt_nworkers; i++) {
 		spin_lock_init(&gt_workers[i].ring.lock);
 		gt_workers[i].id = i;
 	}
-	for (i = 0; i < gt_nworkers; i++) {
-		gt_workers[i].task = kthread_create(gt_worker_fn, &gt_workers[i],
-						    "gomalloc_test/%u", i);
-		if (IS_ERR(gt_workers[i].task)) {
-			gt_workers[i].task = NULL;
-			GT_CHECK(0, "kthread_create");
-			continue;
-		}
-		get_task_struct(gt_workers[i].task);
-		cpu = cpumask_nth(i % num_online_cpus(), cpu_online_mask);
-		set_cpus_allowed_ptr(gt_workers[i].task, cpumask_of(cpu));
-		wake_up_process(gt_workers[i].task);
-	}
-	for (i = 0; i < gt_nworkers; i++) {
-		if (!gt_workers[i].task)
-			continue;
-		kthread_stop(gt_workers[i].task);
-		put_task_struct(gt_workers[i].task);
-	}
+	ran = gt_run_kthreads(gt_nworkers, gt_worker_fn, gt_workers, sizeof(*gt_workers), "");
 	/* Rings may still hold objects a stopped worker did not drain. */
 	for (i = 0; i < gt_nworkers; i++) {
 		gt_ring_drain(&gt_workers[i].ring);
 		ops += gt_workers[i].ops;
 	}
 	gt_failures_seen = atomic_read(&gt_alloc_failures);
-	pr_info("gomalloc_test: %s: %u workers, %lu operations, %d corruption(s) or check failure(s), %u allocation failure(s)\n",
-		gt_test, gt_nworkers, ops, atomic_read(&gt_errors), gt_failures_seen);
+	pr_info("gomalloc_test: %s: %u workers (%u ran), %lu operations, %d corruption(s) or check failure(s), %u allocation failure(s)\n",
+		gt_test, gt_nworkers, ran, ops, atomic_read(&gt_errors), gt_failures_seen);
 	kfree(gt_workers);
 }
 

@@ -105,6 +105,7 @@ void gt_hold_release(void)
 static int gt_release_set(const char *val, const struct kernel_param *kp)
 {
 	gt_hold_release();
+	gt_cache_hold_release();
 	return 0;
 }
 
@@ -112,7 +113,7 @@ static const struct kernel_param_ops gt_release_ops = {
 	.set = gt_release_set,
 };
 module_param_cb(release, &gt_release_ops, NULL, 0200);
-MODULE_PARM_DESC(release, "hold: write to verify and free the held objects now");
+MODULE_PARM_DESC(release, "hold, cachehold: write to verify and free the held objects now (cachehold: and destroy the cache)");
 
 void gt_hold(void)
 {

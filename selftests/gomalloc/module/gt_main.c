@@ -4,7 +4,13 @@
  * load time through the public API only; load fails if any check fails.
  * This file: the shared parameters and helpers, and the table of the tests.
  */
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include <gomalloc.h>
@@ -12,10 +18,10 @@
 
 char *gt_test = "basic";
 module_param_named(test, gt_test, charp, 0444);
-MODULE_PARM_DESC(test, "basic, large, align, largecpu, multicpu, stress, irq, badinput, faults, leak, hold, classes, nowait, init, initfree, initreuse, warn, redzone, nofail or rcu");
+MODULE_PARM_DESC(test, "basic, large, align, largecpu, multicpu, stress, irq, badinput, faults, leak, hold, classes, nowait, init, initfree, initreuse, warn, redzone, nofail, rcu, cache or cachehold");
 unsigned int gt_seconds = 3;
 module_param_named(seconds, gt_seconds, uint, 0444);
-MODULE_PARM_DESC(seconds, "How long the multicpu, irq, faults and rcu tests run");
+MODULE_PARM_DESC(seconds, "How long the multicpu, irq, faults, rcu and cache tests run");
 unsigned int gt_failures_seen;
 module_param_named(failures_seen, gt_failures_seen, uint, 0444);
 MODULE_PARM_DESC(failures_seen, "NULL returns the faults test counted (output)");
@@ -101,6 +107,68 @@ bad:
 	return false;
 }
 
+struct gt_kthread {
+	struct task_struct *task;
+	int (*fn)(void *arg);
+	void *arg;
+	struct completion started;
+};
+
+static int gt_kthread_fn(void *arg)
+{
+	struct gt_kthread *k = arg;
+
+	complete(&k->started);
+	return k->fn(k->arg);
+}
+
+/*
+ * Run @fn in @n kthreads, the i-th on @args + i * @size, bound to the i-th
+ * online CPU (modulo their number; if CPUs come and go meanwhile, a thread
+ * may run anywhere), and wait until each has returned. Each thread is seen
+ * running before kthread_stop(): stopped before its first run, a kthread
+ * never calls its function. Returns how many ran.
+ */
+unsigned int gt_run_kthreads(unsigned int n, int (*fn)(void *arg), void *args, size_t size,
+			     const char *name)
+{
+	struct gt_kthread *k = kcalloc(n, sizeof(*k), GFP_KERNEL);
+	unsigned int i, cpu, ran = 0;
+
+	if (!k) {
+		GT_CHECK(0, "no memory for %u kthreads", n);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		k[i].fn = fn;
+		k[i].arg = args + i * size;
+		init_completion(&k[i].started);
+		k[i].task = kthread_create(gt_kthread_fn, &k[i], "gomalloc_test/%s%u", name, i);
+		if (IS_ERR(k[i].task)) {
+			k[i].task = NULL;
+			GT_CHECK(0, "kthread_create");
+			continue;
+		}
+		get_task_struct(k[i].task);
+		cpu = cpumask_nth(i % num_online_cpus(), cpu_online_mask);
+		if (cpu < nr_cpu_ids)
+			set_cpus_allowed_ptr(k[i].task, cpumask_of(cpu));
+		wake_up_process(k[i].task);
+	}
+	for (i = 0; i < n; i++) {
+		if (!k[i].task)
+			continue;
+		if (wait_for_completion_timeout(&k[i].started, 30 * HZ))
+			ran++;
+		else
+			GT_CHECK(0, "kthread %s%u did not start in 30 s", name, i);
+		kthread_stop(k[i].task);
+		put_task_struct(k[i].task);
+	}
+	kfree(k);
+	return ran;
+}
+
 const size_t gt_sizes[] = {
 	1, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 48, 64, 65, 96, 100, 128, 129,
 	192, 255, 256, 257, 384, 500, 512, 513, 1000, 1024, 1025, 2000, 2048,
@@ -134,6 +202,8 @@ static const struct gt_case {
 	{ "initfree", gt_initfree },
 	{ "initreuse", gt_initreuse },
 	{ "rcu", gt_rcu },
+	{ "cache", gt_cache },
+	{ "cachehold", gt_cache_hold },
 };
 
 /* An unknown test= fails the load, saying which names there are. */
@@ -163,6 +233,7 @@ static int __init gomalloc_test_init(void)
 	if (atomic_read(&gt_errors)) {
 		pr_err("gomalloc_test: %s: %d check(s) failed\n", gt_test, atomic_read(&gt_errors));
 		gt_hold_release();
+		gt_cache_hold_release();
 		return -EINVAL;
 	}
 	pr_info("gomalloc_test: %s: ok\n", gt_test);
@@ -172,6 +243,7 @@ static int __init gomalloc_test_init(void)
 static void __exit gomalloc_test_exit(void)
 {
 	gt_hold_release();
+	gt_cache_hold_release();
 	gt_redzone_release();
 	if (atomic_read(&gt_errors))
 		pr_err("gomalloc_test: %s: %d check(s) failed at unload\n", gt_test,

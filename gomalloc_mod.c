@@ -149,7 +149,10 @@
  *	5. A pointer that is not ours, an interior pointer or an object
  *	   that is not allocated is reported (ratelimited), counted in
  *	   /proc/gomalloc and otherwise ignored; so is a corrupted LIFO
- *	   link, found when the list is popped (freelist_corrupted).
+ *	   link, found when the list is popped (freelist_corrupted). Callers
+ *	   that also hold the kernel's memory (the drop-in,
+ *	   gomalloc_kmalloc.h) ask gomalloc_foreign() first: a page of no
+ *	   span and no arena goes to the kernel's kfree (foreign_frees).
  *	6. In NMI context nothing is freed: the pointer is parked in one of
  *	   32 per-CPU slots (cmpxchg) and an irq_work frees it on the same
  *	   CPU once interrupts are on; with every slot taken it is counted
@@ -397,6 +400,35 @@ size_t gomalloc_usable_size(const void *ptr)
 	return gm_span_keeps_contents(s) ? s->link_off : s->elemsize;
 }
 EXPORT_SYMBOL_GPL(gomalloc_usable_size);
+
+/*
+ * Gomalloc's memory: a page with an index entry (every page of a span, in
+ * use or since freed, until its arena goes back), or a page in a region of
+ * the heap that is no kernel slab or large kmalloc (compound) page: arenas
+ * are neither, and a region may hold the kernel's pages beside an arena.
+ */
+bool gomalloc_foreign(const void *ptr)
+{
+	unsigned long p = (unsigned long)ptr;
+	struct page *page;
+	bool ours, region;
+
+	if (ZERO_OR_NULL_PTR(ptr))
+		return false;
+	preempt_disable();	/* an RCU reader of the index */
+	ours = gm_span_index(p);
+	region = !ours && gm_heap_owns_range(p);
+	preempt_enable();
+	if (region && virt_addr_valid(ptr)) {
+		page = virt_to_page(ptr);
+		ours = !PageSlab(compound_head(page)) && !PageCompound(page);
+	}
+	if (ours)
+		return false;
+	atomic_long_inc(&gm_errors.foreign_frees);
+	return true;
+}
+EXPORT_SYMBOL_GPL(gomalloc_foreign);
 
 void *gorealloc(const void *ptr, size_t new_size, gfp_t gfp)
 {

@@ -24,6 +24,7 @@ struct gm_errors {
 	atomic_long_t freelist_corrupted; /* LIFO links overwritten (mcache.h) */
 	atomic_long_t wrong_cache_frees; /* gomalloc_cache_free(c, object of another) */
 	atomic_long_t cache_leaks;	/* caches destroyed with live objects */
+	atomic_long_t foreign_frees;	/* kernel memory seen by gomalloc_foreign() */
 };
 
 extern struct gm_errors gm_errors;

@@ -169,6 +169,7 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "wrong_cache_frees: %ld\n",
 		   atomic_long_read(&gm_errors.wrong_cache_frees));
 	seq_printf(m, "cache_leaks: %ld\n", atomic_long_read(&gm_errors.cache_leaks));
+	seq_printf(m, "foreign_frees: %ld\n", atomic_long_read(&gm_errors.foreign_frees));
 	seq_printf(m, "debug_flags: %u\n", READ_ONCE(gm_debug_flags));
 	seq_printf(m, "debug_errors: %lu\n", gm_debug_errors());
 	seq_puts(m, "# class objsize pages_per_span objs_per_span spans inuse cached_percpu allocs frees\n");

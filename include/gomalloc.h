@@ -49,6 +49,16 @@ void gofree(const void *ptr);
 size_t gomalloc_usable_size(const void *ptr);
 
 /*
+ * gomalloc_foreign - for a caller about to free or resize @ptr that may hold
+ * the kernel's memory as well as gomalloc's (<gomalloc_kmalloc.h>): true if
+ * @ptr's memory is not gomalloc's, so the kernel's allocator must take it;
+ * each true answer counts one foreign_frees in /proc/gomalloc. False for
+ * NULL, ZERO_SIZE_PTR and anything in gomalloc's heap, live or not
+ * (gofree() frees or reports it).
+ */
+bool gomalloc_foreign(const void *ptr);
+
+/*
  * gorealloc - resize, keeping the contents up to the smaller size.
  * NULL/ZERO_SIZE_PTR @ptr acts as gomalloc(); @new_size 0 frees and returns
  * ZERO_SIZE_PTR. On failure returns NULL and @ptr stays valid.

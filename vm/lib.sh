@@ -9,7 +9,7 @@ mkdir -p "$GM_CACHE"
 GM_PACKAGES="make gcc linux-headers-amd64 linux-image-amd64 linux-source-6.1
 linux-headers-6.12-amd64 linux-image-6.12-amd64 qemu-system-x86 busybox-static
 cpio kmod gzip xz-utils bc flex bison libelf-dev libssl-dev dwarves python3
-rsync sparse dkms"
+rsync sparse dkms e2fsprogs"
 
 # A parent make's flags are not ours: its jobserver is not passed to these
 # scripts, and the make calls below would warn "jobserver unavailable".
@@ -124,6 +124,9 @@ gm_build() {
 		make -C "$kdir" M="$dest/selftests/gomalloc/module" W=1 \
 			KBUILD_EXTRA_SYMBOLS="$dest/Module.symvers" modules
 	} >>"$log" 2>&1 || { cat "$log" >&2; gm_die "build against $kdir failed"; }
+	# fs/ext2 through the drop-in (6.1 kernels; cached, its own warning check).
+	"$GM_TOP/vm/gmext2.sh" "$kdir" "$dest" "$dest/selftests/gomalloc/module" ||
+		gm_die "gmext2.ko (fs/ext2 through gomalloc_kmalloc.h) against $kdir failed"
 	# Case-insensitive: modpost says "WARNING: modpost: ...".
 	if grep -iE 'warning:|error:' "$log" >&2; then
 		gm_die "build against $kdir has warnings (W=1)"
@@ -138,6 +141,7 @@ gm_stage_kselftest() {
 	cp -r "$GM_TOP/selftests/gomalloc" "$payload/selftests/"
 	rm -rf "$payload/selftests/gomalloc/module"
 	cp "$dest/selftests/gomalloc/module/"*.ko "$payload/selftests/gomalloc/"
+	cp "$dest/selftests/gomalloc/module/"*.img "$payload/selftests/gomalloc/" 2>/dev/null || true
 	cp "$dest/gomalloc.ko" "$payload/"
 	cp "$GM_TOP/tools/gomalloc-top" "$payload/selftests/gomalloc/gomalloc-top"
 	cp "$GM_TOP/vm/ksft-run.sh" "$GM_TOP/vm/rmmod-gomalloc.sh" "$payload/"

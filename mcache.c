@@ -369,8 +369,8 @@ GM_EXPORT_INTERNAL(gm_mcache_free_other);
 void gm_mcache_free_bulk(unsigned int spc, size_t n, void **p, unsigned long ip)
 {
 	struct gm_mcache_class *cc;
-	unsigned long a, off;
 	struct gm_mspan *s;
+	unsigned long a;
 	unsigned int idx;
 	size_t i;
 	u8 state;
@@ -385,11 +385,7 @@ void gm_mcache_free_bulk(unsigned int spc, size_t n, void **p, unsigned long ip)
 		if (unlikely(spc ? state != GM_SPAN_CACHE || READ_ONCE(s->spanclass) != spc :
 				   state != GM_SPAN_SMALL && state != GM_SPAN_CACHE))
 			goto other;
-		off = a - READ_ONCE(s->base);
-		if (unlikely(off >= READ_ONCE(s->bytes)))
-			goto other;
-		idx = (u32)(((u64)off * s->divmul) >> 32);
-		if (unlikely((unsigned long)idx * s->elemsize != off))
+		if (unlikely(!gm_span_obj_start(s, a, &idx)))
 			goto other;
 		cc = gm_mcache_class_here(s->spanclass);
 		if (likely(cc->span == s &&

@@ -176,6 +176,21 @@ static __always_inline unsigned int gm_span_objindex(const struct gm_mspan *s,
 	return (u32)(((u64)(p - s->base) * s->divmul) >> 32);
 }
 
+/*
+ * Is @p the start of an object of @s (an index entry, maybe stale: racy
+ * reads of its range)? Its index in *@idx then. The free fast paths' test.
+ */
+static __always_inline bool gm_span_obj_start(const struct gm_mspan *s, unsigned long p,
+					      unsigned int *idx)
+{
+	unsigned long off = p - READ_ONCE(s->base);
+
+	if (unlikely(off >= READ_ONCE(s->bytes)))
+		return false;
+	*idx = (u32)(((u64)off * s->divmul) >> 32);
+	return likely((unsigned long)*idx * s->elemsize == off);
+}
+
 static __always_inline unsigned long gm_span_end(const struct gm_mspan *s)
 {
 	return s->base + ((unsigned long)s->npages << PAGE_SHIFT);

@@ -289,7 +289,7 @@ EXPORT_SYMBOL_GPL(gomalloc_cache_alloc);
 static __always_inline void gm_cache_free(struct gomalloc_cache *c, void *ptr,
 					  unsigned long ip)
 {
-	unsigned long p = (unsigned long)ptr, off;
+	unsigned long p = (unsigned long)ptr;
 	struct gm_mcache_class *cc;
 	struct gm_mspan *s;
 	unsigned int idx;
@@ -299,11 +299,7 @@ static __always_inline void gm_cache_free(struct gomalloc_cache *c, void *ptr,
 	if (unlikely(!c || !s || READ_ONCE(s->state) != GM_SPAN_CACHE ||
 		     READ_ONCE(s->spanclass) != c->spc))
 		goto other;
-	off = p - READ_ONCE(s->base);
-	if (unlikely(off >= READ_ONCE(s->bytes)))
-		goto other;
-	idx = (u32)(((u64)off * s->divmul) >> 32);
-	if (unlikely((unsigned long)idx * s->elemsize != off))
+	if (unlikely(!gm_span_obj_start(s, p, &idx)))
 		goto other;
 	cc = gm_mcache_typed_here(c->pcpu);
 	if (likely(cc->span == s &&

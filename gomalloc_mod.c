@@ -321,11 +321,9 @@ static __always_inline void *gm_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	if (unlikely(size - 1 >= GM_MAX_SMALL_SIZE))
 		return gm_alloc_slow(size, gfp, ip);
 	spc = gm_size_to_class(size);
-	p = gm_mcache_alloc(spc, size, gfp, ip, true);
+	p = gm_mcache_alloc(spc, size, gfp, ip, true);	/* traced there */
 	if (unlikely(!p))
 		return gm_report_alloc_failed(size, gfp);
-	/* The kernel's own event (a static-key nop while off), as SLUB's. */
-	trace_kmalloc(ip, p, size, gm_class_to_size[spc], gfp, NUMA_NO_NODE);
 	return p;
 }
 
@@ -363,8 +361,7 @@ static __always_inline void gm_free_notrace(const void *ptr, unsigned long ip)
 
 static __always_inline void gm_free(const void *ptr, unsigned long ip)
 {
-	trace_kfree(ip, ptr);	/* as kfree(): also for NULL */
-	gm_free_notrace(ptr, ip);
+	gm_mcache_free_any_tr(ptr, ip, true);	/* traced as kfree */
 }
 
 void gofree(const void *ptr)
@@ -476,12 +473,8 @@ int gomalloc_bulk(size_t size, gfp_t gfp, size_t n, void **p)
 	if (likely(size - 1 < GM_MAX_SMALL_SIZE)) {
 		spc = gm_size_to_class(size);
 		i = gm_mcache_alloc_bulk(spc, size, gfp, n, p, _RET_IP_, true);
-		if (i == n) {
-			for (i = 0; i < n; i++)
-				trace_kmalloc(_RET_IP_, p[i], size, gm_class_to_size[spc], gfp,
-					      NUMA_NO_NODE);
-			return n;
-		}
+		if (i == n)
+			return n;	/* traced by gm_mcache_alloc_bulk() */
 		gm_report_alloc_failed(size, gfp);
 	} else {
 		for (; i < n; i++) {

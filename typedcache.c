@@ -242,6 +242,21 @@ fail:
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_create);
 
+/* The kernel's kmem_cache events (static-key nops while off). */
+static __always_inline void gm_cache_trace_alloc(struct gomalloc_cache *c, void *p,
+						 gfp_t gfp, unsigned long ip)
+{
+	if (trace_kmem_cache_alloc_enabled() && c->trace_kc)
+		trace_kmem_cache_alloc(ip, p, c->trace_kc, gfp, NUMA_NO_NODE);
+}
+
+static __always_inline void gm_cache_trace_free(struct gomalloc_cache *c, void *p,
+						unsigned long ip)
+{
+	if (trace_kmem_cache_free_enabled() && c && c->trace_kc)
+		trace_kmem_cache_free(ip, p, c->trace_kc);
+}
+
 /*
  * Allocation fast path: this CPU's slot for the current context, its LIFO
  * list or allocCache window, as gomalloc()'s; the refill (shared with the
@@ -260,7 +275,9 @@ static __always_inline void *gm_cache_alloc(struct gomalloc_cache *c, gfp_t gfp,
 		p = gm_mcache_refill_alloc(c->spc, c->size, gfp, ip, false);
 		if (!p)
 			return NULL;
+		gm_cache_trace_alloc(c, p, gfp, ip);
 	} else {
+		gm_cache_trace_alloc(c, p, gfp, ip);	/* nothing kept alive for it */
 		preempt_enable();
 	}
 	/* __GFP_ZERO always; init_on_alloc never over a ctor's work. */
@@ -279,15 +296,13 @@ void *gomalloc_cache_alloc(struct gomalloc_cache *c, gfp_t gfp)
 	p = gm_cache_alloc(c, gfp, _RET_IP_);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(c->size, gfp);
-	if (trace_kmem_cache_alloc_enabled() && c->trace_kc)
-		trace_kmem_cache_alloc(_RET_IP_, p, c->trace_kc, gfp, NUMA_NO_NODE);
 	return p;
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_alloc);
 
 /* Free fast path: the object's span is this CPU's current one for @c. */
 static __always_inline void gm_cache_free(struct gomalloc_cache *c, void *ptr,
-					  unsigned long ip)
+					  unsigned long ip, bool trace)
 {
 	unsigned long p = (unsigned long)ptr;
 	struct gm_mcache_class *cc;
@@ -304,21 +319,25 @@ static __always_inline void gm_cache_free(struct gomalloc_cache *c, void *ptr,
 	cc = gm_mcache_typed_here(c->pcpu);
 	if (likely(cc->span == s &&
 		   gm_mcache_free_owned_at(cc, s, idx, ptr, c->link_off, c->init))) {
+		if (trace)
+			gm_cache_trace_free(c, ptr, ip);
 		preempt_enable();
 		return;
 	}
+	if (trace)
+		gm_cache_trace_free(c, ptr, ip);
 	gm_mcache_free_slow(s, idx, ptr, ip);	/* enables preemption */
 	return;
 other:
+	if (trace)
+		gm_cache_trace_free(c, ptr, ip);
 	gm_mcache_free_other(c ? c->spc : 0, s, ptr, ip);	/* enables preemption */
 }
 
 /* @c NULL: any gomalloc object (as kmem_cache_free_bulk(NULL, ...)). */
 void gomalloc_cache_free(struct gomalloc_cache *c, void *p)
 {
-	if (trace_kmem_cache_free_enabled() && c && c->trace_kc)
-		trace_kmem_cache_free(_RET_IP_, p, c->trace_kc);
-	gm_cache_free(c, p, _RET_IP_);
+	gm_cache_free(c, p, _RET_IP_, true);
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_free);
 
@@ -338,12 +357,12 @@ int gomalloc_cache_alloc_bulk(struct gomalloc_cache *c, gfp_t gfp, size_t n, voi
 		gomalloc_cache_free_bulk(c, i, p);
 		return 0;
 	}
-	for (i = 0; i < n; i++) {
-		if (unlikely(gfp & __GFP_ZERO) || (c->init && want_init_on_alloc(gfp)))
+	if (unlikely(gfp & __GFP_ZERO) || (c->init && want_init_on_alloc(gfp)))
+		for (i = 0; i < n; i++)
 			gm_zero(p[i], c->size);
-		if (trace_kmem_cache_alloc_enabled() && c->trace_kc)
-			trace_kmem_cache_alloc(_RET_IP_, p[i], c->trace_kc, gfp, NUMA_NO_NODE);
-	}
+	if (trace_kmem_cache_alloc_enabled())
+		for (i = 0; i < n; i++)
+			gm_cache_trace_alloc(c, p[i], gfp, _RET_IP_);
 	return n;
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_alloc_bulk);
@@ -352,9 +371,9 @@ void gomalloc_cache_free_bulk(struct gomalloc_cache *c, size_t n, void **p)
 {
 	size_t i;
 
-	if (trace_kmem_cache_free_enabled() && c && c->trace_kc)
+	if (trace_kmem_cache_free_enabled())
 		for (i = 0; i < n; i++)
-			trace_kmem_cache_free(_RET_IP_, p[i], c->trace_kc);
+			gm_cache_trace_free(c, p[i], _RET_IP_);
 	gm_mcache_free_bulk(c ? c->spc : 0, n, p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_free_bulk);

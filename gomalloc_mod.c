@@ -270,7 +270,6 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <kunit/test.h>
-#include <trace/events/kmem.h>
 #include <kunit/resource.h>
 #include <gomalloc.h>
 #include "gm_compat.h"
@@ -305,7 +304,6 @@ static noinline void *gm_alloc_slow(size_t size, gfp_t gfp, unsigned long ip)
 	p = gm_mcache_large_alloc(size, gfp);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(size, gfp);
-	trace_kmalloc(ip, p, size, PAGE_ALIGN(size), gfp, NUMA_NO_NODE);
 	return p;
 }
 
@@ -321,7 +319,7 @@ static __always_inline void *gm_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	if (unlikely(size - 1 >= GM_MAX_SMALL_SIZE))
 		return gm_alloc_slow(size, gfp, ip);
 	spc = gm_size_to_class(size);
-	p = gm_mcache_alloc(spc, size, gfp, ip, true);	/* traced there */
+	p = gm_mcache_alloc(spc, size, gfp, ip, true);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(size, gfp);
 	return p;
@@ -348,20 +346,14 @@ void *gomalloc_tiny(size_t size, gfp_t gfp)
 		return gm_report_alloc_failed(size, gfp);
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, size);
-	trace_kmalloc(_RET_IP_, p, size, size, gfp, NUMA_NO_NODE);
 	return p;
 }
 EXPORT_SYMBOL_GPL(gomalloc_tiny);
 
-/* gofree() for a caller at @ip, untraced (the NMI deferral's second step). */
-static __always_inline void gm_free_notrace(const void *ptr, unsigned long ip)
-{
-	gm_mcache_free_any(ptr, ip);
-}
-
+/* gofree() for a caller at @ip. */
 static __always_inline void gm_free(const void *ptr, unsigned long ip)
 {
-	gm_mcache_free_any_tr(ptr, ip, true);	/* traced as kfree */
+	gm_mcache_free_any(ptr, ip);
 }
 
 void gofree(const void *ptr)
@@ -474,7 +466,7 @@ int gomalloc_bulk(size_t size, gfp_t gfp, size_t n, void **p)
 		spc = gm_size_to_class(size);
 		i = gm_mcache_alloc_bulk(spc, size, gfp, n, p, _RET_IP_, true);
 		if (i == n)
-			return n;	/* traced by gm_mcache_alloc_bulk() */
+			return n;
 		gm_report_alloc_failed(size, gfp);
 	} else {
 		for (; i < n; i++) {
@@ -492,11 +484,6 @@ EXPORT_SYMBOL_GPL(gomalloc_bulk);
 
 void gofree_bulk(size_t n, void **p)
 {
-	size_t i;
-
-	if (trace_kfree_enabled())
-		for (i = 0; i < n; i++)
-			trace_kfree(_RET_IP_, p[i]);
 	gm_mcache_free_bulk(0, n, p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gofree_bulk);
@@ -567,7 +554,7 @@ static void gm_debugfs_init(void)
 /* A free deferred from NMI context, done from its irq_work. */
 static void gm_free_deferred(const void *ptr)
 {
-	gm_free_notrace(ptr, _THIS_IP_);
+	gm_free(ptr, _THIS_IP_);
 }
 
 /* The heap below the caches: the last to go, also after a failed init. */

@@ -170,10 +170,8 @@ void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 		cc->nmalloc++;
 		preempt_enable();
 	}
-	if (init) {
+	if (init)
 		gm_mcache_init_obj(spc, p, gfp);
-		trace_kmalloc(ip, p, size, gm_class_to_size[spc], gfp, NUMA_NO_NODE);
-	}
 	return p;
 }
 GM_EXPORT_INTERNAL(gm_mcache_refill_alloc);
@@ -203,10 +201,8 @@ size_t gm_mcache_alloc_bulk(unsigned int spc, size_t size, gfp_t gfp, size_t n,
 			p[i] = gm_mcache_refill_alloc(spc, size, gfp, ip, init);
 		else
 			preempt_enable();
-		for (j = start; init && j < i; j++) {
+		for (j = start; init && j < i; j++)
 			gm_mcache_init_obj(spc, p[j], gfp);
-			trace_kmalloc(ip, p[j], size, gm_class_to_size[spc], gfp, NUMA_NO_NODE);
-		}
 		if (i < n && !p[i++])
 			return i - 1;
 	}

@@ -7,7 +7,6 @@
 #include <linux/mm.h>
 #include <linux/preempt.h>
 #include <linux/string.h>
-#include <trace/events/kmem.h>
 #include "mheap.h"
 #include "mspan.h"
 
@@ -193,7 +192,7 @@ static __always_inline void gm_mcache_init_obj(unsigned int spc, void *p,
  * The allocation fast path. No lock, no atomic instruction: preemption off
  * keeps us on this CPU's cache for the current context. With @init (a
  * constant at each caller: true for size classes, false for tiny blocks)
- * the object is zeroed as gm_mcache_init_obj() says and traced as kmalloc.
+ * the object is zeroed as gm_mcache_init_obj() says.
  */
 static __always_inline void *gm_mcache_alloc(unsigned int spc, size_t size,
 					     gfp_t gfp, unsigned long ip,
@@ -205,14 +204,8 @@ static __always_inline void *gm_mcache_alloc(unsigned int spc, size_t size,
 	preempt_disable();
 	cc = &gm_this_mcache()->cls[spc];
 	p = gm_mcache_take(cc);
-	if (unlikely(!p))	/* enables preemption, initializes, traces */
+	if (unlikely(!p))	/* enables preemption, initializes */
 		return gm_mcache_refill_alloc(spc, size, gfp, ip, init);
-	/*
-	 * The kernel's kmalloc event (a static-key nop while off), before
-	 * preemption goes on: nothing more is kept alive for it.
-	 */
-	if (init)
-		trace_kmalloc(ip, p, size, gm_class_to_size[spc], gfp, NUMA_NO_NODE);
 	preempt_enable();
 	if (init)
 		gm_mcache_init_obj(spc, p, gfp);
@@ -268,30 +261,19 @@ static __always_inline bool gm_mcache_free_owned(struct gm_mcache_class *cc,
  * entered with preemption disabled (gofree() disables it before it reads
  * the index). Others take the slow path (in NMI context: deferred).
  */
-static __always_inline void gm_mcache_free_preempt_off_tr(struct gm_mspan *s,
-							  unsigned int idx, void *p,
-							  unsigned long ip, bool trace)
+static __always_inline void gm_mcache_free_preempt_off(struct gm_mspan *s,
+						       unsigned int idx, void *p,
+						       unsigned long ip)
 {
 	struct gm_mcache_class *cc;
 
 	cc = &gm_this_mcache()->cls[s->spanclass];
 	OPTIMIZER_HIDE_VAR(cc);	/* one pointer, not recomputed per field */
 	if (likely(cc->span == s && gm_mcache_free_owned(cc, s, idx, p))) {
-		if (trace)	/* before preemption goes on, as for kmalloc */
-			trace_kfree(ip, p);
 		preempt_enable();
 		return;
 	}
-	if (trace)
-		trace_kfree(ip, p);
 	gm_mcache_free_slow(s, idx, p, ip);	/* enables preemption */
-}
-
-static __always_inline void gm_mcache_free_preempt_off(struct gm_mspan *s,
-						       unsigned int idx, void *p,
-						       unsigned long ip)
-{
-	gm_mcache_free_preempt_off_tr(s, idx, p, ip, false);
 }
 
 static __always_inline void gm_mcache_free(struct gm_mspan *s, unsigned int idx,
@@ -340,8 +322,7 @@ void gm_mcache_free_typed(struct gm_mspan *s, unsigned int idx, void *p,
  * (gm_mcache_free_ptr). Preemption is disabled first: the fast path needs
  * it, and it makes this an RCU reader of the index.
  */
-static __always_inline void gm_mcache_free_any_tr(const void *ptr, unsigned long ip,
-						  bool trace)
+static __always_inline void gm_mcache_free_any(const void *ptr, unsigned long ip)
 {
 	unsigned long p = (unsigned long)ptr, off;
 	struct gm_mspan *s;
@@ -357,17 +338,10 @@ static __always_inline void gm_mcache_free_any_tr(const void *ptr, unsigned long
 	idx = (u32)(((u64)off * s->divmul) >> 32);
 	if (unlikely((unsigned long)idx * s->elemsize != off))
 		goto slow;
-	gm_mcache_free_preempt_off_tr(s, idx, (void *)p, ip, trace);
+	gm_mcache_free_preempt_off(s, idx, (void *)p, ip);
 	return;
 slow:
-	if (trace)	/* as kfree(): also for NULL */
-		trace_kfree(ip, ptr);
 	gm_mcache_free_ptr(s, ptr, ip);	/* enables preemption */
-}
-
-static __always_inline void gm_mcache_free_any(const void *ptr, unsigned long ip)
-{
-	gm_mcache_free_any_tr(ptr, ip, false);
 }
 
 int gm_mcache_init(void);

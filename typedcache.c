@@ -13,7 +13,6 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <trace/events/kmem.h>
 #include <gomalloc.h>
 #include "gm_compat.h"
 #include "mreport.h"
@@ -155,27 +154,9 @@ static struct gomalloc_cache *gm_cache_find(const char *name)
 	return NULL;
 }
 
-/* A ctor keeps SLUB from merging the shadow cache: its name stays ours. */
-static void gm_cache_trace_ctor(void *p)
-{
-}
-
-/* The shadow SLUB cache the kmem events read (see struct gomalloc_cache). */
-static void gm_cache_trace_init(struct gomalloc_cache *c, unsigned int align)
-{
-#ifdef CONFIG_TRACEPOINTS
-	char *tname = kasprintf(GFP_KERNEL, "gomalloc:%s", c->name);
-
-	if (tname)
-		c->trace_kc = kmem_cache_create(tname, c->size, align, 0, gm_cache_trace_ctor);
-	kfree(tname);	/* SLUB keeps its own copy */
-#endif
-}
-
-/* Free what create allocated: the name, the shadow, the cache itself. */
+/* Free what create allocated: the name, the cache itself. */
 static void gm_cache_free_struct(struct gomalloc_cache *c)
 {
-	kmem_cache_destroy(c->trace_kc);
 	kfree(c->name);
 	kfree(c);
 }
@@ -227,7 +208,6 @@ struct gomalloc_cache *gomalloc_cache_create(const char *name, unsigned int size
 	}
 	list_add_tail(&c->node, &gm_caches);
 	mutex_unlock(&gm_caches_lock);
-	gm_cache_trace_init(c, align);
 	return c;
 
 fail:
@@ -241,21 +221,6 @@ fail:
 	return NULL;
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_create);
-
-/* The kernel's kmem_cache events (static-key nops while off). */
-static __always_inline void gm_cache_trace_alloc(struct gomalloc_cache *c, void *p,
-						 gfp_t gfp, unsigned long ip)
-{
-	if (trace_kmem_cache_alloc_enabled() && c->trace_kc)
-		trace_kmem_cache_alloc(ip, p, c->trace_kc, gfp, NUMA_NO_NODE);
-}
-
-static __always_inline void gm_cache_trace_free(struct gomalloc_cache *c, void *p,
-						unsigned long ip)
-{
-	if (trace_kmem_cache_free_enabled() && c && c->trace_kc)
-		trace_kmem_cache_free(ip, p, c->trace_kc);
-}
 
 /*
  * Allocation fast path: this CPU's slot for the current context, its LIFO
@@ -275,9 +240,7 @@ static __always_inline void *gm_cache_alloc(struct gomalloc_cache *c, gfp_t gfp,
 		p = gm_mcache_refill_alloc(c->spc, c->size, gfp, ip, false);
 		if (!p)
 			return NULL;
-		gm_cache_trace_alloc(c, p, gfp, ip);
 	} else {
-		gm_cache_trace_alloc(c, p, gfp, ip);	/* nothing kept alive for it */
 		preempt_enable();
 	}
 	/* __GFP_ZERO always; init_on_alloc never over a ctor's work. */
@@ -302,7 +265,7 @@ EXPORT_SYMBOL_GPL(gomalloc_cache_alloc);
 
 /* Free fast path: the object's span is this CPU's current one for @c. */
 static __always_inline void gm_cache_free(struct gomalloc_cache *c, void *ptr,
-					  unsigned long ip, bool trace)
+					  unsigned long ip)
 {
 	unsigned long p = (unsigned long)ptr;
 	struct gm_mcache_class *cc;
@@ -319,25 +282,19 @@ static __always_inline void gm_cache_free(struct gomalloc_cache *c, void *ptr,
 	cc = gm_mcache_typed_here(c->pcpu);
 	if (likely(cc->span == s &&
 		   gm_mcache_free_owned_at(cc, s, idx, ptr, c->link_off, c->init))) {
-		if (trace)
-			gm_cache_trace_free(c, ptr, ip);
 		preempt_enable();
 		return;
 	}
-	if (trace)
-		gm_cache_trace_free(c, ptr, ip);
 	gm_mcache_free_slow(s, idx, ptr, ip);	/* enables preemption */
 	return;
 other:
-	if (trace)
-		gm_cache_trace_free(c, ptr, ip);
 	gm_mcache_free_other(c ? c->spc : 0, s, ptr, ip);	/* enables preemption */
 }
 
 /* @c NULL: any gomalloc object (as kmem_cache_free_bulk(NULL, ...)). */
 void gomalloc_cache_free(struct gomalloc_cache *c, void *p)
 {
-	gm_cache_free(c, p, _RET_IP_, true);
+	gm_cache_free(c, p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_free);
 
@@ -360,20 +317,12 @@ int gomalloc_cache_alloc_bulk(struct gomalloc_cache *c, gfp_t gfp, size_t n, voi
 	if (unlikely(gfp & __GFP_ZERO) || (c->init && want_init_on_alloc(gfp)))
 		for (i = 0; i < n; i++)
 			gm_zero(p[i], c->size);
-	if (trace_kmem_cache_alloc_enabled())
-		for (i = 0; i < n; i++)
-			gm_cache_trace_alloc(c, p[i], gfp, _RET_IP_);
 	return n;
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_alloc_bulk);
 
 void gomalloc_cache_free_bulk(struct gomalloc_cache *c, size_t n, void **p)
 {
-	size_t i;
-
-	if (trace_kmem_cache_free_enabled())
-		for (i = 0; i < n; i++)
-			gm_cache_trace_free(c, p[i], _RET_IP_);
 	gm_mcache_free_bulk(c ? c->spc : 0, n, p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_free_bulk);

@@ -18,12 +18,6 @@ struct gomalloc_cache {
 	bool destroyed;			/* destroyed with live objects: kept */
 	slab_flags_t flags;
 	struct list_head node;		/* gm_caches or gm_caches_kept */
-	/*
-	 * For the kernel's kmem:kmem_cache_alloc/free events, which read a
-	 * struct kmem_cache: an empty SLUB cache named "gomalloc:NAME" with
-	 * the same sizes, never allocated from (NULL without tracepoints).
-	 */
-	struct kmem_cache *trace_kc;
 	char *name;
 };
 

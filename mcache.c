@@ -368,10 +368,10 @@ GM_EXPORT_INTERNAL(gm_mcache_free_other);
  */
 void gm_mcache_free_bulk(unsigned int spc, size_t n, void **p, unsigned long ip)
 {
-	struct gm_mcache_class *cc;
+	struct gm_mcache_class *cc = NULL;
+	unsigned int idx, cc_spc = 0;
 	struct gm_mspan *s;
 	unsigned long a;
-	unsigned int idx;
 	size_t i;
 	u8 state;
 
@@ -387,17 +387,22 @@ void gm_mcache_free_bulk(unsigned int spc, size_t n, void **p, unsigned long ip)
 			goto other;
 		if (unlikely(!gm_span_obj_start(s, a, &idx)))
 			goto other;
-		cc = gm_mcache_class_here(s->spanclass);
+		/* The slot is looked up again only for another class. */
+		if (unlikely(!cc || s->spanclass != cc_spc)) {
+			cc_spc = s->spanclass;
+			cc = gm_mcache_class_here(cc_spc);
+		}
 		if (likely(cc->span == s &&
 			   gm_mcache_free_owned_at(cc, s, idx, p[i], s->link_off,
 						   !gm_span_keeps_contents(s))))
 			continue;
 		gm_mcache_free_slow(s, idx, p[i], ip);	/* enables preemption */
-		preempt_disable();
-		continue;
+		goto again;
 other:
 		gm_mcache_free_other(spc, s, p[i], ip);	/* enables preemption */
+again:		/* maybe on another CPU now */
 		preempt_disable();
+		cc = NULL;
 	}
 	preempt_enable();
 }

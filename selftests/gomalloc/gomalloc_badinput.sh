@@ -7,7 +7,7 @@ gm_require
 inv0=$(gm_stat invalid_frees)
 dbl0=$(gm_stat double_frees)
 before=$(gm_stat objects_inuse)
-insmod "$here/gomalloc_test.ko" test=badinput || { echo "FAIL: badinput checks"; exit 1; }
+gm_insmod test=badinput || { echo "FAIL: badinput checks"; exit 1; }
 einv=$(gm_param expect_invalid)
 edbl=$(gm_param expect_double)
 rmmod gomalloc_test

@@ -14,7 +14,7 @@ echo ZPU >"$gm_params/debug" || gm_fail "cannot turn debug mode on"
 [ "$(gm_stat debug_flags)" != 0 ] || gm_fail "debug_flags still 0 after echo ZPU"
 e0=$(gm_stat debug_errors)
 dmesg -c >/dev/null
-insmod "$here/gomalloc_test.ko" test=redzone || gm_fail "insmod test=redzone failed"
+gm_insmod test=redzone || gm_fail "insmod test=redzone failed"
 
 # validate: "checked N errors M total_errors T"
 gm_validate() {

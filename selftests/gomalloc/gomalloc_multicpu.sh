@@ -17,7 +17,7 @@ per=6
 sizes=$(gm_class_sizes)
 nclasses=$(echo "$sizes" | tr , '\n' | wc -l)
 gm_snap $t.before
-insmod "$here/gomalloc_test.ko" test=classes sizes="$sizes" per_class=$per ||
+gm_insmod test=classes sizes="$sizes" per_class=$per ||
 	gm_fail "classes: a check failed (dmesg: $(dmesg | grep 'gomalloc_test:' | tail -n 3))"
 n=$(gm_param cpus_used)
 rmmod gomalloc_test

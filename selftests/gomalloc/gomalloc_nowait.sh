@@ -15,7 +15,7 @@ for ctx in hardirq softirq task; do
 	gm_drop
 	gm_expect_eq "pages_held before the $ctx allocations" "$(gm_stat pages_held)" 0
 	released=$(gm_stat arenas_released)
-	insmod "$here/gomalloc_test.ko" test=nowait ctx=$ctx sizes="$sizes" ||
+	gm_insmod test=nowait ctx=$ctx sizes="$sizes" ||
 		gm_fail "$ctx: an object was corrupted or the timer did not run"
 	ok=$(gm_param allocs_done)
 	null=$(gm_param failures_seen)

@@ -17,7 +17,7 @@ dmesg | grep 'gomalloc_test: rcu:' | sed 's/^\[[ 0-9.]*\] //'
 gm_expect_eq "rcu_pending after the barrier" "$(gm_stat rcu_pending)" 0
 gm_expect_eq "objects_inuse after rcu" "$(gm_stat objects_inuse)" "$before"
 
-insmod "$here/gomalloc_test.ko" test=rcu leave=1000 || gm_fail "leave=1000"
+gm_insmod test=rcu leave=1000 || gm_fail "leave=1000"
 echo "rcu_pending with the client just loaded: $(gm_stat rcu_pending)"
 rmmod gomalloc_test
 i=0
@@ -38,7 +38,7 @@ fi
 echo 60000 >"$gm_params/rcu_flush_ms"
 sleep 0.2	# timers armed with the old value have fired
 dmesg -c >/dev/null
-insmod "$here/gomalloc_test.ko" test=rcu leave=100 || gm_fail "leave=100"
+gm_insmod test=rcu leave=100 || gm_fail "leave=100"
 rmmod gomalloc_test
 pending=$(gm_stat rcu_pending)
 rmmod gomalloc || gm_fail "rmmod gomalloc"

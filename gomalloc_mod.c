@@ -173,6 +173,17 @@
  *	objects: a type holding an rcu_head is too big for a tiny sub-object).
  *	Unload flushes and waits for them before anything drains.
  *
+ * The kernel's tools
+ *
+ *	kmem events: every public entry first tests the static key of its
+ *	kmem event (kmalloc, kfree, kmem_cache_alloc, kmem_cache_free), one
+ *	5-byte nop while the event is off, and while it is on takes an
+ *	out-of-line copy of itself that emits the event around the same
+ *	path: the fast path keeps nothing alive for the event. Bytes given
+ *	are the usable size; typed caches emit theirs on a shadow kmem_cache
+ *	named gomalloc:NAME that is never allocated from. gofree_rcu()'s
+ *	objects are traced as kfree when the grace period has freed them.
+ *
  * init_on_free
  *
  *	A freed object is zeroed when freed but for its LIFO link, which
@@ -270,6 +281,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <kunit/test.h>
+#include <trace/events/kmem.h>
 #include <kunit/resource.h>
 #include <gomalloc.h>
 #include "gm_compat.h"
@@ -325,13 +337,8 @@ static __always_inline void *gm_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	return p;
 }
 
-void *gomalloc(size_t size, gfp_t gfp)
-{
-	return gm_alloc(size, gfp, _RET_IP_);
-}
-EXPORT_SYMBOL_GPL(gomalloc);
-
-void *gomalloc_tiny(size_t size, gfp_t gfp)
+/* gomalloc_tiny() for a caller at @ip. */
+static __always_inline void *gm_tiny_entry(size_t size, gfp_t gfp, unsigned long ip)
 {
 	void *p;
 
@@ -339,16 +346,15 @@ void *gomalloc_tiny(size_t size, gfp_t gfp)
 	if (unlikely(gfp & GM_GFP_REFUSED))
 		return gm_report_refused(size, gfp);
 	if (unlikely(size - 1 >= GOMALLOC_TINY_MAX))
-		return size > GOMALLOC_TINY_MAX ? gm_alloc(size, gfp, _RET_IP_) :
-						  gm_alloc_slow(size, gfp, _RET_IP_);
-	p = gm_tiny_alloc(size, gfp, _RET_IP_);
+		return size > GOMALLOC_TINY_MAX ? gm_alloc(size, gfp, ip) :
+						  gm_alloc_slow(size, gfp, ip);
+	p = gm_tiny_alloc(size, gfp, ip);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(size, gfp);
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, size);
 	return p;
 }
-EXPORT_SYMBOL_GPL(gomalloc_tiny);
 
 /* gofree() for a caller at @ip. */
 static __always_inline void gm_free(const void *ptr, unsigned long ip)
@@ -356,13 +362,8 @@ static __always_inline void gm_free(const void *ptr, unsigned long ip)
 	gm_mcache_free_any(ptr, ip);
 }
 
-void gofree(const void *ptr)
-{
-	gm_free(ptr, _RET_IP_);
-}
-EXPORT_SYMBOL_GPL(gofree);
-
-size_t gomalloc_usable_size(const void *ptr)
+/* The bytes @ptr may use: gomalloc_usable_size(), also for the kmem events. */
+static size_t gm_usable_size(const void *ptr)
 {
 	unsigned long p = (unsigned long)ptr;
 	struct gm_mspan *s;
@@ -387,6 +388,69 @@ size_t gomalloc_usable_size(const void *ptr)
 	    test_bit(idx, s->free_bits))
 		return 0;
 	return gm_span_keeps_contents(s) ? s->link_off : s->elemsize;
+}
+
+/*
+ * The kernel's kmem events (kmem:kmalloc, kmem:kfree), so perf kmem,
+ * bpftrace and tracefs see gomalloc's objects beside SLUB's. Each public
+ * entry tests the event's static key first, a nop while the event is off,
+ * and while it is on takes one of these out-of-line copies of itself:
+ * nothing the fast path holds is kept alive for the event.
+ */
+static noinline void *gm_alloc_traced(size_t size, gfp_t gfp, unsigned long ip,
+				      bool tiny)
+{
+	void *p = tiny ? gm_tiny_entry(size, gfp, ip) : gm_alloc(size, gfp, ip);
+
+	trace_kmalloc(ip, p, size, gm_usable_size(p), gfp, NUMA_NO_NODE);
+	return p;
+}
+
+static noinline void gm_free_traced(const void *ptr, unsigned long ip)
+{
+	trace_kfree(ip, ptr);
+	gm_free(ptr, ip);
+}
+
+/* Public entries: the event's key, then the untraced path. */
+static __always_inline void *gm_alloc_tr(size_t size, gfp_t gfp, unsigned long ip)
+{
+	if (trace_kmalloc_enabled())
+		return gm_alloc_traced(size, gfp, ip, false);
+	return gm_alloc(size, gfp, ip);
+}
+
+static __always_inline void gm_free_tr(const void *ptr, unsigned long ip)
+{
+	if (trace_kfree_enabled())
+		gm_free_traced(ptr, ip);
+	else
+		gm_free(ptr, ip);
+}
+
+void *gomalloc(size_t size, gfp_t gfp)
+{
+	return gm_alloc_tr(size, gfp, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(gomalloc);
+
+void *gomalloc_tiny(size_t size, gfp_t gfp)
+{
+	if (trace_kmalloc_enabled())
+		return gm_alloc_traced(size, gfp, _RET_IP_, true);
+	return gm_tiny_entry(size, gfp, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(gomalloc_tiny);
+
+void gofree(const void *ptr)
+{
+	gm_free_tr(ptr, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(gofree);
+
+size_t gomalloc_usable_size(const void *ptr)
+{
+	return gm_usable_size(ptr);
 }
 EXPORT_SYMBOL_GPL(gomalloc_usable_size);
 
@@ -425,9 +489,9 @@ void *gorealloc(const void *ptr, size_t new_size, gfp_t gfp)
 	void *n;
 
 	if (ZERO_OR_NULL_PTR(ptr))
-		return gm_alloc(new_size, gfp, _RET_IP_);
+		return gm_alloc_tr(new_size, gfp, _RET_IP_);
 	if (!new_size) {
-		gm_free(ptr, _RET_IP_);
+		gm_free_tr(ptr, _RET_IP_);
 		return ZERO_SIZE_PTR;
 	}
 	old = gomalloc_usable_size(ptr);
@@ -439,11 +503,11 @@ void *gorealloc(const void *ptr, size_t new_size, gfp_t gfp)
 	}
 	if (new_size <= old)
 		return (void *)ptr;
-	n = gm_alloc(new_size, gfp, _RET_IP_);
+	n = gm_alloc_tr(new_size, gfp, _RET_IP_);
 	if (!n)
 		return NULL;
 	memcpy(n, ptr, old);
-	gm_free(ptr, _RET_IP_);
+	gm_free_tr(ptr, _RET_IP_);
 	return n;
 }
 EXPORT_SYMBOL_GPL(gorealloc);
@@ -465,18 +529,24 @@ int gomalloc_bulk(size_t size, gfp_t gfp, size_t n, void **p)
 	if (likely(size - 1 < GM_MAX_SMALL_SIZE)) {
 		spc = gm_size_to_class(size);
 		i = gm_mcache_alloc_bulk(spc, size, gfp, n, p, _RET_IP_, true);
-		if (i == n)
+		if (i == n) {
+			if (trace_kmalloc_enabled())
+				for (i = 0; i < n; i++)
+					trace_kmalloc(_RET_IP_, p[i], size, gm_usable_size(p[i]),
+						      gfp, NUMA_NO_NODE);
 			return n;
-		gm_report_alloc_failed(size, gfp);
-	} else {
-		for (; i < n; i++) {
-			p[i] = gm_alloc(size, gfp, _RET_IP_);
-			if (ZERO_OR_NULL_PTR(p[i]))
-				break;
 		}
-		if (i == n)
-			return n;
+		gm_report_alloc_failed(size, gfp);
+		gm_mcache_free_bulk(0, i, p, _RET_IP_);	/* untraced, as they were */
+		return 0;
 	}
+	for (; i < n; i++) {
+		p[i] = gm_alloc_tr(size, gfp, _RET_IP_);
+		if (ZERO_OR_NULL_PTR(p[i]))
+			break;
+	}
+	if (i == n)
+		return n;
 	gofree_bulk(i, p);
 	return 0;
 }
@@ -484,6 +554,11 @@ EXPORT_SYMBOL_GPL(gomalloc_bulk);
 
 void gofree_bulk(size_t n, void **p)
 {
+	size_t i;
+
+	if (trace_kfree_enabled())
+		for (i = 0; i < n; i++)
+			trace_kfree(_RET_IP_, p[i]);
 	gm_mcache_free_bulk(0, n, p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gofree_bulk);

@@ -362,34 +362,6 @@ static __always_inline void gm_free(const void *ptr, unsigned long ip)
 	gm_mcache_free_any(ptr, ip);
 }
 
-/* The bytes @ptr may use: gomalloc_usable_size(), also for the kmem events. */
-static size_t gm_usable_size(const void *ptr)
-{
-	unsigned long p = (unsigned long)ptr;
-	struct gm_mspan *s;
-	unsigned int idx;
-
-	if (ZERO_OR_NULL_PTR(ptr))
-		return 0;
-	preempt_disable();	/* an RCU reader of the index */
-	s = gm_span_of(ptr);
-	preempt_enable();
-	if (!s)
-		return 0;
-	if (s->state == GM_SPAN_LARGE)
-		return p == s->base ? (size_t)s->npages << PAGE_SHIFT : 0;
-	if (s->state == GM_SPAN_TINY)
-		return gm_tiny_usable(s, p);
-	if (s->state == GM_SPAN_DEBUG)
-		return gm_debug_usable(s, p);
-	idx = gm_span_objindex(s, p);	/* small and typed-cache objects */
-	if (s->base + idx * s->elemsize != p || idx >= s->nelems ||
-	    !test_bit(idx, s->alloc_bits) || test_bit(idx, s->cached_bits) ||
-	    test_bit(idx, s->free_bits))
-		return 0;
-	return gm_span_keeps_contents(s) ? s->link_off : s->elemsize;
-}
-
 /*
  * The kernel's kmem events (kmem:kmalloc, kmem:kfree), so perf kmem,
  * bpftrace and tracefs see gomalloc's objects beside SLUB's. Each public
@@ -402,7 +374,7 @@ static noinline void *gm_alloc_traced(size_t size, gfp_t gfp, unsigned long ip,
 {
 	void *p = tiny ? gm_tiny_entry(size, gfp, ip) : gm_alloc(size, gfp, ip);
 
-	trace_kmalloc(ip, p, size, gm_usable_size(p), gfp, NUMA_NO_NODE);
+	trace_kmalloc(ip, p, size, gm_mcache_usable_size(p), gfp, NUMA_NO_NODE);
 	return p;
 }
 
@@ -450,7 +422,7 @@ EXPORT_SYMBOL_GPL(gofree);
 
 size_t gomalloc_usable_size(const void *ptr)
 {
-	return gm_usable_size(ptr);
+	return gm_mcache_usable_size(ptr);
 }
 EXPORT_SYMBOL_GPL(gomalloc_usable_size);
 
@@ -532,7 +504,7 @@ int gomalloc_bulk(size_t size, gfp_t gfp, size_t n, void **p)
 		if (i == n) {
 			if (trace_kmalloc_enabled())
 				for (i = 0; i < n; i++)
-					trace_kmalloc(_RET_IP_, p[i], size, gm_usable_size(p[i]),
+					trace_kmalloc(_RET_IP_, p[i], size, gm_mcache_usable_size(p[i]),
 						      gfp, NUMA_NO_NODE);
 			return n;
 		}

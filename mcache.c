@@ -617,6 +617,37 @@ size_t gm_tiny_usable(struct gm_mspan *s, unsigned long p)
 	return gm_tiny_size(m, off);
 }
 
+/*
+ * The bytes @ptr may use, 0 if it is no live object: gomalloc_usable_size(),
+ * and the kmem events' and kmemleak's sizes.
+ */
+size_t gm_mcache_usable_size(const void *ptr)
+{
+	unsigned long p = (unsigned long)ptr;
+	struct gm_mspan *s;
+	unsigned int idx;
+
+	if (ZERO_OR_NULL_PTR(ptr))
+		return 0;
+	preempt_disable();	/* an RCU reader of the index */
+	s = gm_span_of(ptr);
+	preempt_enable();
+	if (!s)
+		return 0;
+	if (s->state == GM_SPAN_LARGE)
+		return p == s->base ? (size_t)s->npages << PAGE_SHIFT : 0;
+	if (s->state == GM_SPAN_TINY)
+		return gm_tiny_usable(s, p);
+	if (s->state == GM_SPAN_DEBUG)
+		return gm_debug_usable(s, p);
+	idx = gm_span_objindex(s, p);	/* small and typed-cache objects */
+	if (s->base + idx * s->elemsize != p || idx >= s->nelems ||
+	    !test_bit(idx, s->alloc_bits) || test_bit(idx, s->cached_bits) ||
+	    test_bit(idx, s->free_bits))
+		return 0;
+	return gm_span_keeps_contents(s) ? s->link_off : s->elemsize;
+}
+
 void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 {
 	struct gm_tiny_block *m;

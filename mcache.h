@@ -356,6 +356,7 @@ unsigned long gm_mcache_freeable_pages(void);
 void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip);
 void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip);
 size_t gm_tiny_usable(struct gm_mspan *s, unsigned long p);
+size_t gm_mcache_usable_size(const void *ptr);
 void *gm_mcache_large_alloc(size_t size, gfp_t gfp);
 void gm_mcache_large_free(struct gm_mspan *s, unsigned long ip);
 

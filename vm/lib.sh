@@ -51,7 +51,7 @@ gm_need_packages() {
 gm_stock_kver() {
 	local series=${1:-6.1}
 	# shellcheck disable=SC2012
-	ls /lib/modules 2>/dev/null | grep -E "^${series//./\\.}\.[0-9].*-amd64$" |
+	ls /lib/modules 2>/dev/null | grep -E "^${series//./\\.}\.[0-9].*-amd64$" | grep -v -- -rt- |
 		sort -V | tail -n 1
 }
 

@@ -15,6 +15,7 @@
 #include <linux/string.h>
 #include <gomalloc.h>
 #include "gm_compat.h"
+#include "masan.h"
 #include "mreport.h"
 #include "mheap.h"
 #include "typedcache.h"
@@ -246,6 +247,7 @@ static __always_inline void *gm_cache_alloc(struct gomalloc_cache *c, gfp_t gfp,
 	/* __GFP_ZERO always; init_on_alloc never over a ctor's work. */
 	if (unlikely(gfp & __GFP_ZERO) || (c->init && want_init_on_alloc(gfp)))
 		gm_zero(p, c->size);
+	gm_asan_alloc(p, c->size);
 	return p;
 }
 
@@ -317,6 +319,8 @@ int gomalloc_cache_alloc_bulk(struct gomalloc_cache *c, gfp_t gfp, size_t n, voi
 	if (unlikely(gfp & __GFP_ZERO) || (c->init && want_init_on_alloc(gfp)))
 		for (i = 0; i < n; i++)
 			gm_zero(p[i], c->size);
+	for (i = 0; i < n; i++)
+		gm_asan_alloc(p[i], c->size);
 	return n;
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_alloc_bulk);

@@ -310,8 +310,10 @@ static void gm_test_kasan_uaf_bulk_rcu(struct kunit *test)
 	o = gomalloc(sizeof(*o), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, o);
 	memset(o, 0, sizeof(*o));
+	rcu_read_lock();	/* a reader from before the free: the object stays */
 	gofree_rcu(o, rh);
 	gm_kasan_expect_clean(o, sizeof(o->data), "gofree_rcu before the grace period");
+	rcu_read_unlock();
 	gomalloc_rcu_barrier();
 	GM_EXPECT_BAD_READ(o, 8, "gofree_rcu: read after the grace period");
 }

@@ -192,6 +192,24 @@
  *	with init_on_alloc off nothing of a freed object reaches the next
  *	user.
  *
+ * KASAN (generic mode only: masan.c, empty inlines without it)
+ *
+ *	A free is poisoned (KASAN_SLAB_FREE) where it is accepted and before
+ *	the object can be handed out again: in gm_mcache_free_owned_at()
+ *	before the LIFO push, in gm_mcentral_free_remote() before the free
+ *	bit is set, in the large free after its claim (gm_asan_free()); a
+ *	tiny sub-object's free recomputes its block's two granules from the
+ *	masks. Hand-outs unpoison exactly the bytes asked for where the API
+ *	returns them (gm_asan_alloc(): gomalloc, gomalloc_tiny, gorealloc,
+ *	the typed-cache and bulk calls), the rest of the element (of a large
+ *	object, its pages) poisoned as a red zone; gomalloc_usable_size()
+ *	unpoisons the usable size. Carved spans start poisoned, so do heap
+ *	free runs and new arenas. gomalloc's own accesses into objects go
+ *	around it: the LIFO link through gm_link_read/write(), zeroing by
+ *	gm_zero() (asm) or gm_memset_nocheck(), debug mode's red zones and
+ *	records with reports off (as SLUB's metadata_access_enable()),
+ *	constructors on their slot alone unpoisoned.
+ *
  * Why per-context caches and preempt_disable
  *
  *	The fast paths must be safe from task, softirq and hardirq context.
@@ -239,7 +257,8 @@
  *   batch locks (raw, mrcu.c) nest nothing of ours, only call_rcu(); a
  *   caller may hold any lock of its own around them. Every spinlock is
  *   taken with interrupts saved (callers may be in hardirq context); no
- *   lock is held across alloc_pages() with a gfp that may sleep. mcaches
+ *   lock is held across alloc_pages() with a gfp that may sleep. Under
+ *   KASAN, gm_asan_tiny_lock (raw, masan.c) nests nothing either. mcaches
  *   take no lock: draining another CPU's caches is done on that CPU by a
  *   work item, after the CPU is dead, or at unload. The index is read
  *   locklessly with preemption disabled (an RCU reader).
@@ -262,10 +281,12 @@
  *	back to it), and per-object charging (obj_cgroup_charge) is not
  *	exported to modules, so typed caches refuse SLAB_ACCOUNT and
  *	SLAB_RECLAIM_ACCOUNT (create fails naming the flag); debug mode does
- *	not check typed caches' objects; no KASAN or kmemleak integration
- *	for our objects; no global sweep cycles (Go's sweepgen advances every GC;
- *	ours stays put and only names span states); spans are not returned
- *	to the heap from a CPU's cache until it is given back. Memory above
+ *	not check typed caches' objects; no kmemleak integration for our
+ *	objects, and KASAN only in its generic mode (the tag-based modes
+ *	leave them untracked, masan.h); no global sweep cycles (Go's
+ *	sweepgen advances every GC; ours stays put and only names span
+ *	states); spans are not returned to the heap from a CPU's cache
+ *	until it is given back. Memory above
  *	the first 64 TiB of the direct map is not used: the first 8 blocks
  *	found there are held back (pages_unindexed) until memory pressure or
  *	unload, so growth goes on with other memory.
@@ -285,6 +306,7 @@
 #include <kunit/resource.h>
 #include <gomalloc.h>
 #include "gm_compat.h"
+#include "masan.h"
 #include "mem.h"
 #include "mreport.h"
 #include "mstats.h"
@@ -316,6 +338,7 @@ static noinline void *gm_alloc_slow(size_t size, gfp_t gfp, unsigned long ip)
 	p = gm_mcache_large_alloc(size, gfp);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(size, gfp);
+	gm_asan_alloc(p, size);
 	return p;
 }
 
@@ -334,6 +357,7 @@ static __always_inline void *gm_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	p = gm_mcache_alloc(spc, size, gfp, ip, true);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(size, gfp);
+	gm_asan_alloc(p, size);	/* handed out (masan.h) */
 	return p;
 }
 
@@ -351,6 +375,7 @@ static __always_inline void *gm_tiny_entry(size_t size, gfp_t gfp, unsigned long
 	p = gm_tiny_alloc(size, gfp, ip);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(size, gfp);
+	gm_asan_alloc(p, size);
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, size);
 	return p;
@@ -420,9 +445,13 @@ void gofree(const void *ptr)
 }
 EXPORT_SYMBOL_GPL(gofree);
 
+/* As ksize(): under KASAN the whole usable size becomes accessible. */
 size_t gomalloc_usable_size(const void *ptr)
 {
-	return gm_mcache_usable_size(ptr);
+	size_t n = gm_mcache_usable_size(ptr);
+
+	gm_asan_usable(ptr, n);
+	return n;
 }
 EXPORT_SYMBOL_GPL(gomalloc_usable_size);
 
@@ -466,15 +495,17 @@ void *gorealloc(const void *ptr, size_t new_size, gfp_t gfp)
 		gm_free_tr(ptr, _RET_IP_);
 		return ZERO_SIZE_PTR;
 	}
-	old = gomalloc_usable_size(ptr);
+	old = gomalloc_usable_size(ptr);	/* under KASAN: all accessible, for the copy */
 	if (!old) {
 		atomic_long_inc(&gm_errors.invalid_frees);
 		pr_err_ratelimited("%s(%p) from %pS: not a live gomalloc object\n",
 				   __func__, ptr, (void *)_RET_IP_);
 		return NULL;
 	}
-	if (new_size <= old)
+	if (new_size <= old) {
+		gm_asan_alloc(ptr, new_size);	/* exactly @new_size accessible */
 		return (void *)ptr;
+	}
 	n = gm_alloc_tr(new_size, gfp, _RET_IP_);
 	if (!n)
 		return NULL;
@@ -502,6 +533,8 @@ int gomalloc_bulk(size_t size, gfp_t gfp, size_t n, void **p)
 		spc = gm_size_to_class(size);
 		i = gm_mcache_alloc_bulk(spc, size, gfp, n, p, _RET_IP_, true);
 		if (i == n) {
+			for (i = 0; i < n; i++)
+				gm_asan_alloc(p[i], size);
 			if (trace_kmalloc_enabled())
 				for (i = 0; i < n; i++)
 					trace_kmalloc(_RET_IP_, p[i], size, gm_mcache_usable_size(p[i]),

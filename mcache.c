@@ -14,6 +14,7 @@
 #include <linux/random.h>
 #include <linux/workqueue.h>
 #include "gm_compat.h"
+#include "masan.h"
 #include "mem.h"
 #include "mreport.h"
 #include "mcache.h"
@@ -669,6 +670,7 @@ void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 	size = gm_tiny_size(m, off);
 	if (want_init_on_free())
 		memset((void *)p, 0, size);
+	gm_asan_tiny_free(s, (void *)p, bit);
 	old = atomic_fetch_or(bit, &m->free_mask);
 	if (old & bit) {	/* a racing double free */
 		gm_report_free((void *)p, "tiny object freed twice", true, ip);
@@ -746,7 +748,7 @@ void *gm_mcache_large_alloc(size_t size, gfp_t gfp)
 	c->large_pages_alloc += npages;
 	preempt_enable();
 	if (want_init_on_alloc(gfp))
-		memset((void *)s->base, 0, (size_t)npages << PAGE_SHIFT);
+		gm_memset_nocheck((void *)s->base, 0, (size_t)npages << PAGE_SHIFT);
 	return (void *)s->base;
 }
 GM_EXPORT_INTERNAL(gm_mcache_large_alloc);
@@ -766,8 +768,9 @@ void gm_mcache_large_free(struct gm_mspan *s, unsigned long ip)
 		gm_report_free((void *)s->base, "large object freed twice", true, ip);
 		return;
 	}
+	gm_asan_free(s, (void *)s->base);
 	if (want_init_on_free())
-		memset((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
+		gm_memset_nocheck((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
 	preempt_disable();
 	c = gm_this_mcache();
 	c->large_frees++;

@@ -16,6 +16,7 @@
 #include <trace/events/kmem.h>
 #include <gomalloc.h>
 #include "gm_compat.h"
+#include "masan.h"
 #include "mreport.h"
 #include "mheap.h"
 #include "typedcache.h"
@@ -270,6 +271,7 @@ static __always_inline void *gm_cache_alloc(struct gomalloc_cache *c, gfp_t gfp,
 	/* __GFP_ZERO always; init_on_alloc never over a ctor's work. */
 	if (unlikely(gfp & __GFP_ZERO) || (c->init && want_init_on_alloc(gfp)))
 		gm_zero(p, c->size);
+	gm_asan_alloc(p, c->size);
 	return p;
 }
 
@@ -383,6 +385,8 @@ int gomalloc_cache_alloc_bulk(struct gomalloc_cache *c, gfp_t gfp, size_t n, voi
 	if (unlikely(gfp & __GFP_ZERO) || (c->init && want_init_on_alloc(gfp)))
 		for (i = 0; i < n; i++)
 			gm_zero(p[i], c->size);
+	for (i = 0; i < n; i++)
+		gm_asan_alloc(p[i], c->size);
 	if (trace_kmem_cache_alloc_enabled() && c->trace_kc)
 		for (i = 0; i < n; i++)
 			trace_kmem_cache_alloc(_RET_IP_, p[i], c->trace_kc, gfp, NUMA_NO_NODE);

@@ -42,11 +42,12 @@ gm_build "$dbg" "$out/build-debug"
 gm_build "$(gm_stock_kdir "$kver")" "$out/build-stock"
 gm_build "$(gm_stock_kdir "$kver12")" "$out/build-612"
 [ -f "$out/build-debug/gomalloc_kunit.ko" ] || gm_die "gomalloc_kunit.ko was not built"
+[ -f "$out/build-debug/gomalloc_kasan_kunit.ko" ] || gm_die "gomalloc_kasan_kunit.ko was not built"
 
 # Guest 1: the debug kernel (KASAN, lockdep, atomic-sleep checks, KUnit).
 p="$out/payload-debug"
 mkdir -p "$p"
-cp "$out/build-debug/gomalloc_kunit.ko" "$p/"
+cp "$out/build-debug/gomalloc_kunit.ko" "$out/build-debug/gomalloc_kasan_kunit.ko" "$p/"
 gm_stage_kselftest "$out/build-debug" "$p"
 cat >"$p/run.sh" <<'PAYLOAD'
 if insmod gomalloc.ko; then
@@ -64,6 +65,9 @@ else
 	echo "GM-FAIL insmod gomalloc.ko failed (debug kernel)" >"$GM_RESULT"
 fi
 sh ./ksft-run.sh debug
+# Last: each KASAN report its cases ask for taints the kernel, which turns
+# lockdep off for the rest of the boot (selftests/kunit/kasan_kunit.c).
+sh ./kunit-run.sh debug gomalloc_kasan_kunit
 PAYLOAD
 
 # Guest 2: Debian's stock kernel, as users load the module.
@@ -112,9 +116,11 @@ mkdir -p "$h"
 
 # no_hash_pointers: the crng is not ready this early under emulation, so
 # %p in a debug report would print (____ptrval____) instead of the address.
-gm_log "guest 1: debug kernel, KUnit + kselftests (-smp 4, init_on_alloc=1, no_hash_pointers, movablecore=512M)"
+# kasan_multi_shot: every report the KASAN suite asks for, not the first only.
+gm_log "guest 1: debug kernel, KUnit + kselftests (-smp 4, init_on_alloc=1, no_hash_pointers, movablecore=512M, kasan_multi_shot)"
 "$GM_TOP/vm/boot.sh" -k "$dbg/arch/x86/boot/bzImage" -p "$p" -o "$out/debug" \
-	-t "${GOMALLOC_DEBUG_TIMEOUT:-600}" -s 4 -m 2048 -a "init_on_alloc=1 no_hash_pointers movablecore=512M" || true
+	-t "${GOMALLOC_DEBUG_TIMEOUT:-600}" -s 4 -m 2048 \
+	-a "init_on_alloc=1 no_hash_pointers movablecore=512M kasan_multi_shot" || true
 gm_log "guest 2: Debian stock $kver, kselftests (-smp 4)"
 "$GM_TOP/vm/boot.sh" -k "$(gm_stock_vmlinuz "$kver")" -p "$s" -o "$out/stock" \
 	-t "${GOMALLOC_STOCK_TIMEOUT:-300}" -s 4 -m 2048 || true
@@ -127,7 +133,7 @@ gm_log "guest 3: Debian stock $kver12, kselftests (-smp 4, init_on_free=1 init_o
 # The boot options must show in each kernel's "mem auto-init:" line.
 rc=0
 python3 "$GM_TOP/vm/summarize.py" --expect-kunit debug \
-	--expect-kunit-suites gomalloc_sizeclasses,gomalloc_heap,gomalloc_objects,gomalloc_debug,gomalloc_races,gomalloc_caches,gomalloc_rcu \
+	--expect-kunit-suites gomalloc_sizeclasses,gomalloc_heap,gomalloc_objects,gomalloc_debug,gomalloc_races,gomalloc_caches,gomalloc_rcu,gomalloc_kasan \
 	--expect-console "debug=heap alloc:on" --expect-console "stock-6.12=heap alloc:off, heap free:on" \
 	host="$out/host" debug="$out/debug" stock-6.1="$out/stock" stock-6.12="$out/stock612" ||
 	rc=$?

@@ -22,9 +22,43 @@ def read(path):
         return []
 
 
+# A KASAN report a test asked for: between "gomalloc-kasan: expect begin NAME"
+# and "... end NAME" (selftests/kunit/kasan_kunit.c), one "BUG: KASAN:" line.
+KASAN_EXPECT = re.compile(r"gomalloc-kasan: expect (begin|end) (.*\S)\s*$")
+KASAN_REPORT = re.compile(r"BUG: KASAN:")
+
+
+def complaints(lines):
+    """The complaint lines of a console, less one KASAN report line in each
+    span from "begin NAME" to the next marker when that is "end NAME". All
+    else counts: a second report or a warning in the span, a report outside
+    one, a span left open or closed under another name."""
+    bad, span, name = [], None, None
+
+    def close(matched):
+        excused = not matched
+        for l in span:
+            if not excused and KASAN_REPORT.search(l):
+                excused = True
+            else:
+                bad.append(l)
+
+    for l in lines:
+        m = KASAN_EXPECT.search(l)
+        if m:
+            if span is not None:
+                close(m.group(1) == "end" and m.group(2) == name)
+            span, name = ([], m.group(2)) if m.group(1) == "begin" else (None, None)
+        elif COMPLAINTS.search(l):
+            (bad if span is None else span).append(l)
+    if span is not None:
+        close(False)
+    return bad
+
+
 def watch(guest, label):
     """Console lines that mean the kernel complained."""
-    bad = [l for l in read(os.path.join(guest, "console.log")) if COMPLAINTS.search(l)]
+    bad = complaints(read(os.path.join(guest, "console.log")))
     for l in bad[:40]:
         print(f"  {label}: console: {l.strip()}")
     return bad

@@ -280,6 +280,7 @@
 #include "mcentral.h"
 #include "mdebug.h"
 #include "mheap.h"
+#include "mleak.h"
 #include "mpagecache.h"
 #include "mrcu.h"
 #include "mscavenge.h"
@@ -304,6 +305,7 @@ static noinline void *gm_alloc_slow(size_t size, gfp_t gfp, unsigned long ip)
 	p = gm_mcache_large_alloc(size, gfp);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(size, gfp);
+	gm_leak_alloc(p, gfp);
 	return p;
 }
 
@@ -322,6 +324,7 @@ static __always_inline void *gm_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	p = gm_mcache_alloc(spc, size, gfp, ip, true);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(size, gfp);
+	gm_leak_alloc(p, gfp);
 	return p;
 }
 
@@ -346,6 +349,7 @@ void *gomalloc_tiny(size_t size, gfp_t gfp)
 		return gm_report_alloc_failed(size, gfp);
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, size);
+	gm_leak_alloc(p, gfp);
 	return p;
 }
 EXPORT_SYMBOL_GPL(gomalloc_tiny);
@@ -465,6 +469,7 @@ int gomalloc_bulk(size_t size, gfp_t gfp, size_t n, void **p)
 	if (likely(size - 1 < GM_MAX_SMALL_SIZE)) {
 		spc = gm_size_to_class(size);
 		i = gm_mcache_alloc_bulk(spc, size, gfp, n, p, _RET_IP_, true);
+		gm_leak_alloc_bulk(p, i, gfp);	/* all or none: these may be freed below */
 		if (i == n)
 			return n;
 		gm_report_alloc_failed(size, gfp);

@@ -8,6 +8,7 @@
 #include <linux/preempt.h>
 #include <linux/string.h>
 #include "mheap.h"
+#include "mleak.h"
 #include "mspan.h"
 
 /*
@@ -238,6 +239,7 @@ static __always_inline bool gm_mcache_free_owned_at(struct gm_mcache_class *cc,
 	if (unlikely(!gm_word_test(s->alloc_bits[w], idx) ||
 		     gm_word_test(cached | READ_ONCE(s->free_bits[w]), idx)))
 		return false;
+	gm_leak_free(p);
 	cc->nfree++;
 	if (zero && want_init_on_free())
 		gm_zero(p, s->elemsize);

@@ -23,6 +23,7 @@
 #include "mreport.h"
 #include "mcentral.h"
 #include "mheap.h"
+#include "mleak.h"
 #include "mpagecache.h"
 #include "gm_trace.h"
 
@@ -356,6 +357,7 @@ bool gm_mcentral_free_remote(struct gm_mspan *s, unsigned int idx, const void *p
 		gm_report_free(p, "object is not allocated (double free?)", true, ip);
 		return false;
 	}
+	gm_leak_free(p);	/* before the sweep can hand the slot out again */
 	if (want_init_on_free() && s->state != GM_SPAN_DEBUG && !gm_span_keeps_contents(s))
 		memset((void *)p, 0, s->elemsize);
 	if (atomic_inc_return(&s->npending) == 1)

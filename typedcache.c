@@ -17,6 +17,7 @@
 #include "gm_compat.h"
 #include "mreport.h"
 #include "mheap.h"
+#include "mleak.h"
 #include "typedcache.h"
 
 /* Most pages a cache's span takes looking for little tail waste. */
@@ -259,6 +260,7 @@ void *gomalloc_cache_alloc(struct gomalloc_cache *c, gfp_t gfp)
 	p = gm_cache_alloc(c, gfp, _RET_IP_);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(c->size, gfp);
+	gm_leak_alloc(p, gfp);
 	return p;
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_alloc);
@@ -309,6 +311,7 @@ int gomalloc_cache_alloc_bulk(struct gomalloc_cache *c, gfp_t gfp, size_t n, voi
 		return 0;
 	}
 	i = gm_mcache_alloc_bulk(c->spc, c->size, gfp, n, p, _RET_IP_, false);
+	gm_leak_alloc_bulk(p, i, gfp);	/* all or none: these may be freed below */
 	if (unlikely(i < n)) {
 		gm_report_alloc_failed(c->size, gfp);
 		gomalloc_cache_free_bulk(c, i, p);

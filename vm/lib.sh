@@ -51,7 +51,7 @@ gm_need_packages() {
 gm_stock_kver() {
 	local series=${1:-6.1}
 	# shellcheck disable=SC2012
-	ls /lib/modules 2>/dev/null | grep -E "^${series//./\\.}\.[0-9].*-amd64$" |
+	ls /lib/modules 2>/dev/null | grep -E "^${series//./\\.}\.[0-9].*-amd64$" | grep -v -- -rt- |
 		sort -V | tail -n 1
 }
 
@@ -144,5 +144,5 @@ gm_stage_kselftest() {
 	cp "$dest/selftests/gomalloc/module/"*.img "$payload/selftests/gomalloc/" 2>/dev/null || true
 	cp "$dest/gomalloc.ko" "$payload/"
 	cp "$GM_TOP/tools/gomalloc-top" "$payload/selftests/gomalloc/gomalloc-top"
-	cp "$GM_TOP/vm/ksft-run.sh" "$GM_TOP/vm/rmmod-gomalloc.sh" "$payload/"
+	cp "$GM_TOP/vm/ksft-run.sh" "$GM_TOP/vm/rmmod-gomalloc.sh" "$GM_TOP/vm/kmemleak.sh" "$payload/"
 }

@@ -32,11 +32,14 @@ gm_kl_read() {
 }
 
 # kmemleak reports an object at least 5 s old, unreferenced and unchanged
-# over two scans. Bounded: at most 2 rounds of (scan, scan); a scan of the
-# debug guest under emulation takes 10-20 s.
+# over two scans: one round of (scan, scan) once the objects are 6 s old
+# finds them all. Bounded: a second round only within 40 s (a scan of the
+# debug guest under emulation takes 10-20 s; the test's timeout is 90 s).
 missing=""
-sleep 5
+start=$(date +%s)
+sleep 6
 for round in 1 2; do
+	[ "$round" = 1 ] || [ $(($(date +%s) - start)) -lt 40 ] || break
 	echo scan >"$k"
 	echo scan >"$k"
 	gm_kl_read
@@ -50,16 +53,18 @@ if [ -n "$missing" ]; then
 	# What kmemleak knows of them (kmemleak's "dump=", into dmesg).
 	dmesg -c >/dev/null
 	grep -E "^($(echo $missing | tr ' ' '|')) " "$out.lost" | while read -r kind addr; do
-		echo "dump=$addr" >"$k"
+		echo "dump=$addr" >"$k" 2>/dev/null
 	done
 	dmesg | sed 's/^/  /'
-	gm_fail "lost object(s) never reported by kmemleak: $(echo $missing)"
 fi
 
 bad=0
 while read -r kind addr; do
 	size=$(sed -n "s/^$addr unreferenced object $addr (size \([0-9]*\)).*/\1/p" "$out.rep")
-	if grep -q "^$addr .*gt_kmemleak_lose" "$out.rep"; then
+	if [ -z "$size" ]; then
+		echo "FAIL: lost $kind object $addr not reported by kmemleak"
+		bad=1
+	elif grep -q "^$addr .*gt_kmemleak_lose" "$out.rep"; then
 		echo "ok: lost $kind object $addr reported (size $size), allocated in gt_kmemleak_lose"
 	else
 		echo "FAIL: lost $kind object $addr reported without gt_kmemleak_lose in its backtrace:"
@@ -68,8 +73,10 @@ while read -r kind addr; do
 	fi
 done <"$out.lost"
 first=$(head -n 1 "$out.lost" | cut -d' ' -f2)
-echo "the entry of the first one:"
-grep "^$first " "$out.rep" | cut -d' ' -f2- | sed 's/^/  | /'
+if grep -q "^$first " "$out.rep"; then
+	echo "the entry of the first one:"
+	grep "^$first " "$out.rep" | cut -d' ' -f2- | sed 's/^/  | /'
+fi
 
 while read -r kind addr; do
 	if grep -q "^$addr unreferenced object" "$out.rep"; then

@@ -173,6 +173,21 @@
  *	objects: a type holding an rcu_head is too big for a tiny sub-object).
  *	Unload flushes and waits for them before anything drains.
  *
+ * kmemleak (mleak.h, kernels with CONFIG_DEBUG_KMEMLEAK)
+ *
+ *	Arenas come from alloc_pages(), which kmemleak neither tracks nor
+ *	scans, so each object is registered (kmemleak_alloc, at its usable
+ *	size) where it is handed to a user: gm_alloc, gm_alloc_slow,
+ *	gomalloc_tiny, the typed cache and bulk calls. It is unregistered
+ *	where gomalloc takes it back, after the checks of a bad free and
+ *	before the slot can be handed out again (kmemleak refuses an object
+ *	overlapping one it knows): the LIFO push, the remote free, the large
+ *	and tiny frees, which every free path reaches. gofree_rcu()'s batch
+ *	pages are registered as scanned, never reported, so an object waiting
+ *	for its grace period stays referenced. The pageCache's block address,
+ *	kept in per-CPU data that kmemleak scans, is stored scrambled. Without
+ *	kmemleak all of it compiles to nothing.
+ *
  * init_on_free
  *
  *	A freed object is zeroed when freed but for its LIFO link, which
@@ -251,9 +266,9 @@
  *	back to it), and per-object charging (obj_cgroup_charge) is not
  *	exported to modules, so typed caches refuse SLAB_ACCOUNT and
  *	SLAB_RECLAIM_ACCOUNT (create fails naming the flag); debug mode does
- *	not check typed caches' objects; no KASAN or kmemleak integration
- *	for our objects; no global sweep cycles (Go's sweepgen advances every GC;
- *	ours stays put and only names span states); spans are not returned
+ *	not check typed caches' objects; KASAN does not see our objects
+ *	(kmemleak does, above); no global sweep cycles (Go's sweepgen
+ *	advances every GC; ours stays put and only names span states); spans are not returned
  *	to the heap from a CPU's cache until it is given back. Memory above
  *	the first 64 TiB of the direct map is not used: the first 8 blocks
  *	found there are held back (pages_unindexed) until memory pressure or

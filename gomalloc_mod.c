@@ -268,8 +268,9 @@
  *	SLAB_RECLAIM_ACCOUNT (create fails naming the flag); debug mode does
  *	not check typed caches' objects; KASAN does not see our objects
  *	(kmemleak does, above); no global sweep cycles (Go's sweepgen
- *	advances every GC; ours stays put and only names span states); spans are not returned
- *	to the heap from a CPU's cache until it is given back. Memory above
+ *	advances every GC; ours stays put and only names span states);
+ *	spans are not returned to the heap from a CPU's cache until it is
+ *	given back. Memory above
  *	the first 64 TiB of the direct map is not used: the first 8 blocks
  *	found there are held back (pages_unindexed) until memory pressure or
  *	unload, so growth goes on with other memory.

@@ -12,6 +12,25 @@
 #include <gomalloc.h>
 
 /*
+ * An address of gomalloc's memory kept in data that kmemleak scans (module
+ * data, per-CPU variables: the pageCache's block) would count as a pointer
+ * to the object there, hiding its leak. Such a field is stored through
+ * gm_leak_hide() (and read back through it): the top bit flipped makes it
+ * a user-space value, which kmemleak never takes for a pointer. Without
+ * kmemleak the value is stored as it is.
+ */
+#ifdef CONFIG_DEBUG_KMEMLEAK
+#define GM_LEAK_HIDE	(1UL << (BITS_PER_LONG - 1))
+#else
+#define GM_LEAK_HIDE	0UL
+#endif
+
+static inline unsigned long gm_leak_hide(unsigned long addr)
+{
+	return addr ^ GM_LEAK_HIDE;
+}
+
+/*
  * kmemleak tracks SLUB's objects but not pages from alloc_pages(), so it
  * neither scans gomalloc's arenas nor knows their objects. Registered here,
  * an object is scanned while live (a pointer stored in it keeps what it
@@ -32,25 +51,6 @@
  * and before the slot can be handed out again: kmemleak refuses, and
  * switches itself off for, a new object overlapping one it still holds.
  */
-/*
- * An address of gomalloc's memory kept in data that kmemleak scans (module
- * data, per-CPU variables: the pageCache's block) would count as a pointer
- * to the object there, hiding its leak. Such a field is stored through
- * gm_leak_hide() (and read back through it): the top bit flipped makes it
- * a user-space value, which kmemleak never takes for a pointer. Without
- * kmemleak the value is stored as it is.
- */
-#ifdef CONFIG_DEBUG_KMEMLEAK
-#define GM_LEAK_HIDE	(1UL << (BITS_PER_LONG - 1))
-#else
-#define GM_LEAK_HIDE	0UL
-#endif
-
-static inline unsigned long gm_leak_hide(unsigned long addr)
-{
-	return addr ^ GM_LEAK_HIDE;
-}
-
 #ifdef CONFIG_DEBUG_KMEMLEAK
 static inline void gm_leak_alloc(const void *p, gfp_t gfp)
 {

@@ -173,9 +173,17 @@
  *	objects: a type holding an rcu_head is too big for a tiny sub-object).
  *	Unload flushes and waits for them before anything drains.
  *
- * The kernel's tools
+ * init_on_free
  *
- *	kmem events: every public entry first tests the static key of its
+ *	A freed object is zeroed when freed but for its LIFO link, which
+ *	goes when the span is given up; debug spans (poison, red zones,
+ *	caller records) are zeroed when their pages go back to the heap. So
+ *	with init_on_alloc off nothing of a freed object reaches the next
+ *	user.
+ *
+ * The kernel's kmem events (kmem:kmalloc, kfree, kmem_cache_alloc/free)
+ *
+ *	Every public entry first tests the static key of its
  *	kmem event (kmalloc, kfree, kmem_cache_alloc, kmem_cache_free), one
  *	5-byte nop while the event is off, and while it is on takes an
  *	out-of-line copy of itself that emits the event around the same
@@ -184,13 +192,20 @@
  *	named gomalloc:NAME that is never allocated from. gofree_rcu()'s
  *	objects are traced as kfree when the grace period has freed them.
  *
- * init_on_free
+ * kmemleak (mleak.h, kernels with CONFIG_DEBUG_KMEMLEAK)
  *
- *	A freed object is zeroed when freed but for its LIFO link, which
- *	goes when the span is given up; debug spans (poison, red zones,
- *	caller records) are zeroed when their pages go back to the heap. So
- *	with init_on_alloc off nothing of a freed object reaches the next
- *	user.
+ *	Arenas come from alloc_pages(), which kmemleak neither tracks nor
+ *	scans, so each object is registered (kmemleak_alloc, at its usable
+ *	size) where it is handed to a user: gm_alloc, gm_alloc_slow,
+ *	gomalloc_tiny, the typed cache and bulk calls. It is unregistered
+ *	where gomalloc takes it back, after the checks of a bad free and
+ *	before the slot can be handed out again (kmemleak refuses an object
+ *	overlapping one it knows): the LIFO push, the remote free, the large
+ *	and tiny frees, which every free path reaches. gofree_rcu()'s batch
+ *	pages are registered as scanned, never reported, so an object waiting
+ *	for its grace period stays referenced. The pageCache's block address,
+ *	kept in per-CPU data that kmemleak scans, is stored scrambled. Without
+ *	kmemleak all of it compiles to nothing.
  *
  * KASAN (generic mode only: masan.c, empty inlines without it)
  *
@@ -281,12 +296,11 @@
  *	back to it), and per-object charging (obj_cgroup_charge) is not
  *	exported to modules, so typed caches refuse SLAB_ACCOUNT and
  *	SLAB_RECLAIM_ACCOUNT (create fails naming the flag); debug mode does
- *	not check typed caches' objects; no kmemleak integration for our
- *	objects, and KASAN only in its generic mode (the tag-based modes
- *	leave them untracked, masan.h); no global sweep cycles (Go's
- *	sweepgen advances every GC; ours stays put and only names span
- *	states); spans are not returned to the heap from a CPU's cache
- *	until it is given back. Memory above
+ *	not check typed caches' objects; KASAN only in its generic mode
+ *	(the tag-based modes leave our objects untracked, masan.h); no
+ *	global sweep cycles (Go's sweepgen advances every GC; ours stays
+ *	put and only names span states); spans are not returned to the heap
+ *	from a CPU's cache until it is given back. Memory above
  *	the first 64 TiB of the direct map is not used: the first 8 blocks
  *	found there are held back (pages_unindexed) until memory pressure or
  *	unload, so growth goes on with other memory.
@@ -314,6 +328,7 @@
 #include "mcentral.h"
 #include "mdebug.h"
 #include "mheap.h"
+#include "mleak.h"
 #include "mpagecache.h"
 #include "mrcu.h"
 #include "mscavenge.h"
@@ -339,6 +354,7 @@ static noinline void *gm_alloc_slow(size_t size, gfp_t gfp, unsigned long ip)
 	if (unlikely(!p))
 		return gm_report_alloc_failed(size, gfp);
 	gm_asan_alloc(p, size);
+	gm_leak_alloc(p, gfp);
 	return p;
 }
 
@@ -357,7 +373,8 @@ static __always_inline void *gm_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	p = gm_mcache_alloc(spc, size, gfp, ip, true);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(size, gfp);
-	gm_asan_alloc(p, size);	/* handed out (masan.h) */
+	gm_asan_alloc(p, size);	/* handed out (masan.h, mleak.h) */
+	gm_leak_alloc(p, gfp);
 	return p;
 }
 
@@ -378,6 +395,7 @@ static __always_inline void *gm_tiny_entry(size_t size, gfp_t gfp, unsigned long
 	gm_asan_alloc(p, size);
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, size);
+	gm_leak_alloc(p, gfp);
 	return p;
 }
 
@@ -532,6 +550,7 @@ int gomalloc_bulk(size_t size, gfp_t gfp, size_t n, void **p)
 	if (likely(size - 1 < GM_MAX_SMALL_SIZE)) {
 		spc = gm_size_to_class(size);
 		i = gm_mcache_alloc_bulk(spc, size, gfp, n, p, _RET_IP_, true);
+		gm_leak_alloc_bulk(p, i, gfp);	/* all or none: these may be freed below */
 		if (i == n) {
 			for (i = 0; i < n; i++)
 				gm_asan_alloc(p[i], size);

@@ -21,6 +21,7 @@
 #include "mcentral.h"
 #include "mdebug.h"
 #include "mheap.h"
+#include "mleak.h"
 #include "mpagecache.h"
 
 DEFINE_PER_CPU(struct gm_mcache *, gm_mcaches[GM_NR_CTX + 1]);
@@ -667,6 +668,7 @@ void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 		return;
 	}
 	/* Before the bit is set: after it the block may be freed and reused. */
+	gm_leak_free((void *)p);
 	size = gm_tiny_size(m, off);
 	if (want_init_on_free())
 		memset((void *)p, 0, size);
@@ -768,6 +770,7 @@ void gm_mcache_large_free(struct gm_mspan *s, unsigned long ip)
 		gm_report_free((void *)s->base, "large object freed twice", true, ip);
 		return;
 	}
+	gm_leak_free((void *)s->base);
 	gm_asan_free(s, (void *)s->base);
 	if (want_init_on_free())
 		gm_memset_nocheck((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);

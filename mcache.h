@@ -9,6 +9,7 @@
 #include <linux/string.h>
 #include "masan.h"
 #include "mheap.h"
+#include "mleak.h"
 #include "mspan.h"
 
 /*
@@ -239,6 +240,7 @@ static __always_inline bool gm_mcache_free_owned_at(struct gm_mcache_class *cc,
 	if (unlikely(!gm_word_test(s->alloc_bits[w], idx) ||
 		     gm_word_test(cached | READ_ONCE(s->free_bits[w]), idx)))
 		return false;
+	gm_leak_free(p);
 	cc->nfree++;
 	gm_asan_free(s, p);	/* freed from here on: poisoned before it is listed */
 	if (zero && want_init_on_free())

@@ -24,6 +24,7 @@
 #include "mreport.h"
 #include "mcentral.h"
 #include "mheap.h"
+#include "mleak.h"
 #include "mpagecache.h"
 #include "gm_trace.h"
 
@@ -359,7 +360,8 @@ bool gm_mcentral_free_remote(struct gm_mspan *s, unsigned int idx, const void *p
 		gm_report_free(p, "object is not allocated (double free?)", true, ip);
 		return false;
 	}
-	/* Poisoned before its bit is set: after it the owner may hand it out. */
+	/* Before its bit is set: after it the owner may hand it out. */
+	gm_leak_free(p);
 	gm_asan_free(s, p);
 	if (want_init_on_free() && s->state != GM_SPAN_DEBUG && !gm_span_keeps_contents(s))
 		gm_memset_nocheck((void *)p, 0, s->elemsize);

@@ -18,6 +18,7 @@
 #include "mem.h"
 #include "mreport.h"
 #include "mheap.h"
+#include "mleak.h"
 #include "mpagecache.h"
 
 static DEFINE_PER_CPU(struct gm_pagecache, gm_pcache);
@@ -69,7 +70,7 @@ static unsigned long gm_pagecache_cut(struct gm_pagecache *pc, unsigned int npag
 	pc->hits++;
 	/* Read under the lock: a flush may free the block's descriptor after. */
 	*arena = pc->block->arena;
-	return pc->base + ((unsigned long)i << PAGE_SHIFT);
+	return gm_leak_hide(pc->base) + ((unsigned long)i << PAGE_SHIFT);
 }
 
 /*
@@ -138,7 +139,7 @@ static unsigned long gm_pagecache_alloc(unsigned int npages, unsigned int align,
 		/* Every page of the old block now belongs to a span. */
 		old = pc->block;
 		pc->block = b;
-		pc->base = b->base;
+		pc->base = gm_leak_hide(b->base);
 		pc->cache = ~0ULL;
 		pc->refills++;
 		b = NULL;
@@ -203,7 +204,7 @@ void gm_pagecache_flush(unsigned int cpu)
 		s = gm_fixalloc_alloc(&gm_heap.spanalloc, GFP_ATOMIC | __GFP_NOWARN);
 		if (!s)
 			break;	/* kept for a later flush; nothing is lost */
-		s->base = pc->base + ((unsigned long)start << PAGE_SHIFT);
+		s->base = gm_leak_hide(pc->base) + ((unsigned long)start << PAGE_SHIFT);
 		s->npages = len;
 		s->arena = pc->block->arena;
 		pc->cache &= ~((len == 64 ? ~0ULL : (1ULL << len) - 1) << start);

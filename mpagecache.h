@@ -13,7 +13,7 @@ struct gm_mspan;
 
 struct gm_pagecache {
 	spinlock_t lock;		/* the owner CPU, or a flush from elsewhere */
-	unsigned long base;		/* 0: empty */
+	unsigned long base;		/* through gm_leak_hide(); 0: empty */
 	u64 cache;			/* 1 = page free */
 	struct gm_mspan *block;		/* GM_SPAN_PCACHE descriptor of the block */
 	unsigned long hits, refills, flushes;

@@ -21,6 +21,7 @@
 #include "mreport.h"
 #include "mcache.h"
 #include "mheap.h"
+#include "mleak.h"
 #include "mspan.h"
 #include "mrcu.h"
 
@@ -79,8 +80,10 @@ static bool gm_rcu_keep(struct gm_rcu_cpu *rc, struct gm_rcu_batch *b)
 		kept = true;
 	}
 	raw_spin_unlock_irqrestore(&rc->lock, flags);
-	if (!kept)
+	if (!kept) {
+		gm_leak_meta_free(b);
 		free_page((unsigned long)b);
+	}
 	return kept;
 }
 
@@ -94,6 +97,7 @@ static void gm_rcu_free_batch(struct rcu_head *head)
 		trace_kfree(_THIS_IP_, b->objs[i]);	/* as kvfree_rcu()'s frees */
 		gm_mcache_free_any(b->objs[i], _THIS_IP_);
 	}
+	gm_leak_meta_clear(b->objs, nr * sizeof(b->objs[0]));
 	this_cpu_sub(gm_rcu_cpus.pending, nr);
 	gm_rcu_keep(per_cpu_ptr(&gm_rcu_cpus, b->cpu), b);
 }
@@ -158,7 +162,11 @@ static unsigned int gm_rcu_refill(struct gm_rcu_cpu *rc, gfp_t gfp)
 
 	while (READ_ONCE(rc->nspare) < GM_RCU_SPARES) {
 		b = (struct gm_rcu_batch *)__get_free_page(gfp);
-		if (!b || !gm_rcu_keep(rc, b))
+		if (!b)
+			break;
+		/* Its slots hold the only pointers to objects waiting for RCU. */
+		gm_leak_meta_alloc(b, PAGE_SIZE, gfp);
+		if (!gm_rcu_keep(rc, b))
 			break;
 	}
 	return READ_ONCE(rc->nspare);
@@ -284,8 +292,10 @@ void gm_rcu_drop_cpu(unsigned int cpu)
 	memcpy(spare, rc->spare, sizeof(spare));
 	rc->nspare = 0;
 	raw_spin_unlock_irqrestore(&rc->lock, flags);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		gm_leak_meta_free(spare[i]);
 		free_page((unsigned long)spare[i]);
+	}
 }
 GM_EXPORT_INTERNAL(gm_rcu_drop_cpu);
 

@@ -19,6 +19,7 @@
 #include "masan.h"
 #include "mreport.h"
 #include "mheap.h"
+#include "mleak.h"
 #include "typedcache.h"
 
 /* Most pages a cache's span takes looking for little tail waste. */
@@ -286,6 +287,7 @@ static __always_inline void *gm_cache_alloc_entry(struct gomalloc_cache *c, gfp_
 	p = gm_cache_alloc(c, gfp, ip);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(c->size, gfp);
+	gm_leak_alloc(p, gfp);
 	return p;
 }
 
@@ -377,6 +379,7 @@ int gomalloc_cache_alloc_bulk(struct gomalloc_cache *c, gfp_t gfp, size_t n, voi
 		return 0;
 	}
 	i = gm_mcache_alloc_bulk(c->spc, c->size, gfp, n, p, _RET_IP_, false);
+	gm_leak_alloc_bulk(p, i, gfp);	/* all or none: these may be freed below */
 	if (unlikely(i < n)) {
 		gm_report_alloc_failed(c->size, gfp);
 		gm_mcache_free_bulk(c->spc, i, p, _RET_IP_);	/* untraced, as they were */

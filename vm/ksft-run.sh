@@ -35,6 +35,9 @@ for t in $tests; do
 	esac >"$GM_RESULT"
 done
 echo "KSFT-END" >"$GM_RESULT"
+# kmemleak (debug kernel): no object of the whole run may be left
+# unreferenced; scanned while gomalloc's symbols still name its frames.
+sh /payload/kmemleak.sh check "$label"
 # The final unload must give everything back. Only its own messages count:
 # gomalloc_unload.sh leaks on purpose, reported by its rmmod before this.
 sh /payload/rmmod-gomalloc.sh "$label" "at the end"

@@ -145,5 +145,5 @@ gm_stage_kselftest() {
 	cp "$dest/gomalloc.ko" "$payload/"
 	cp "$GM_TOP/tools/gomalloc-top" "$payload/selftests/gomalloc/gomalloc-top"
 	cp "$GM_TOP/vm/ksft-run.sh" "$GM_TOP/vm/rmmod-gomalloc.sh" "$GM_TOP/vm/kunit-run.sh" \
-		"$payload/"
+		"$GM_TOP/vm/kmemleak.sh" "$payload/"
 }

@@ -55,11 +55,12 @@ gm_checkpatch() {
 # Checkpatch types a file may ignore, each with its reason:
 # - the compatibility header is the one place allowed to test the kernel
 #   version (checkpatch also takes LINUX_VERSION_CODE for a constant);
-# - checkpatch finds the file name "mcache.c" in any "mcache.ctx", "mcache.cpu"...
+# - checkpatch finds the file name "mcache.c" in any "mcache.ctx", "mcache.cpu"...,
+#   and "mleak.h" in <linux/kmemleak.h>.
 gm_lint_ignores() {
 	case $1 in
 	gm_compat.h) echo LINUX_VERSION_CODE,CONSTANT_COMPARISON ;;
-	mcache.c) echo EMBEDDED_FILENAME ;;
+	mcache.c | mleak.h) echo EMBEDDED_FILENAME ;;
 	esac
 }
 

@@ -164,6 +164,24 @@ fresh kasanwarn
 sed "/BUG: KASAN/r $data/warn-console.log" "$kasan" >>"$tmp/kasanwarn/debug/console.log"
 want='^FAIL debug: [0-9]+ kernel complaint line\(s\) on the console, first: .*WARNING: CPU: 0 PID: 1 at'
 expect "WARNING between KASAN markers" 1 summ kasanwarn
+# kmemleak: an object left unreferenced at the end of the run (vm/kmemleak.sh
+# check) fails; kmemleak's own errors on the console fail; its count of new
+# suspects (the kmemleak kselftest's lost objects) does not.
+fresh kmemleak
+sed -i 's/^KSFT-END$/&\nGM-FAIL debug: kmemleak: unreferenced object 0xffff888004a8e000 (size 48): allocated at gomalloc+0x1a4\/0x2c0 < gt_kmemleak_lose+0x2e\/0x3a0/' \
+	"$tmp/kmemleak/debug/results.log"
+want='^FAIL debug: debug: kmemleak: unreferenced object 0xffff888004a8e000 \(size 48\): allocated at gomalloc'
+expect "kmemleak entry at the end of the run" 1 summ kmemleak
+fresh kmemleakerr
+echo '[   52.101010] kmemleak: Trying to color unknown object at 0xffff888004a8e000 as Black' \
+	>>"$tmp/kmemleakerr/debug/console.log"
+want='^FAIL debug: 1 kernel complaint line\(s\) on the console, first: .*kmemleak: Trying to color unknown object'
+expect "kmemleak error on the console" 1 summ kmemleakerr
+fresh kmemleakok
+echo '[   52.101010] kmemleak: 9 new suspected memory leaks (see /sys/kernel/debug/kmemleak)' \
+	>>"$tmp/kmemleakok/debug/console.log"
+want='^15 passed, 0 failed, 1 skipped$'
+expect "kmemleak's count of suspects is no complaint" 0 summ kmemleakok
 
 # A boot option that did not take effect.
 want='^FAIL debug: console lacks "heap free:on"$'

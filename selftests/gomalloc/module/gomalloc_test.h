@@ -85,4 +85,8 @@ void gt_initreuse(void);
 /* gt_rcu.c */
 void gt_rcu(void);
 
+/* gt_kmemleak.c */
+void gt_kmemleak(void);
+void gt_kmemleak_release(void);
+
 #endif /* _GOMALLOC_TEST_H */

@@ -5,6 +5,7 @@
  */
 #include <linux/cpu.h>
 #include <linux/kasan.h>
+#include <linux/kmemleak.h>
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -107,6 +108,7 @@ static int gt_release_set(const char *val, const struct kernel_param *kp)
 {
 	gt_hold_release();
 	gt_cache_hold_release();
+	gt_kmemleak_release();
 	return 0;
 }
 
@@ -114,7 +116,7 @@ static const struct kernel_param_ops gt_release_ops = {
 	.set = gt_release_set,
 };
 module_param_cb(release, &gt_release_ops, NULL, 0200);
-MODULE_PARM_DESC(release, "hold, cachehold: write to verify and free the held objects now (cachehold: and destroy the cache)");
+MODULE_PARM_DESC(release, "hold, cachehold, kmemleak: write to verify and free the held objects now (cachehold, kmemleak: and destroy the cache)");
 
 void gt_hold(void)
 {
@@ -145,16 +147,25 @@ void gt_hold(void)
 		held_objects, held_bytes, held_tiny_blocks);
 }
 
-/* Leave objects behind, so that unloading gomalloc has something to report. */
+/*
+ * Leave objects behind, so that unloading gomalloc has something to report;
+ * leaks on purpose, so marked for kmemleak as the kernel marks its own.
+ */
+static void gt_leak_one(void *p, const char *what)
+{
+	GT_CHECK(p, "%s", what);
+	kmemleak_not_leak(p);
+}
+
 void gt_leak(void)
 {
 	unsigned int i;
 
 	for (i = 0; i < 10; i++)
-		GT_CHECK(gomalloc(64, GFP_KERNEL), "gomalloc(64)");
-	GT_CHECK(gomalloc(100000, GFP_KERNEL), "large");
+		gt_leak_one(gomalloc(64, GFP_KERNEL), "gomalloc(64)");
+	gt_leak_one(gomalloc(100000, GFP_KERNEL), "large");
 	for (i = 0; i < 3; i++)
-		GT_CHECK(gomalloc_tiny(4, GFP_KERNEL), "tiny");
+		gt_leak_one(gomalloc_tiny(4, GFP_KERNEL), "tiny");
 }
 
 /*

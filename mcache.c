@@ -19,6 +19,7 @@
 #include "mcache.h"
 #include "mcentral.h"
 #include "mdebug.h"
+#include "mprof.h"
 #include "mheap.h"
 #include "mpagecache.h"
 
@@ -32,12 +33,17 @@ GM_EXPORT_INTERNAL(gm_empty_span);
 unsigned long gm_fl_secret __ro_after_init;
 GM_EXPORT_INTERNAL(gm_fl_secret);
 
-/* Every CPU's NMI slot: holds nothing, so NMI always reaches a slow path. */
+/*
+ * Every CPU's NMI slot: holds nothing, so NMI always reaches a slow path.
+ * Its profile countdown (LONG_MAX, racy between CPUs' NMIs) is the only
+ * field written, and never runs out.
+ */
 static struct gm_mcache gm_nmi_mcache;
 
 static enum cpuhp_state gm_cpuhp_state;
 static struct workqueue_struct *gm_drain_wq;
 static DEFINE_PER_CPU(struct work_struct, gm_drain_work);
+static DEFINE_PER_CPU(struct work_struct, gm_resample_work);
 
 /* Every typed cache's per-CPU part, by GM_CACHE_SPC() index (NULL: none). */
 static struct gm_mcache_typed __percpu *gm_typed[GM_MAX_CACHES];
@@ -177,6 +183,57 @@ void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 GM_EXPORT_INTERNAL(gm_mcache_refill_alloc);
 
 /*
+ * @c's profile countdown ran out (preemption disabled): the next drawn.
+ * False (not sampled) in NMI and with profiling off.
+ */
+bool gm_mcache_resample(struct gm_mcache *c)
+{
+	if (unlikely(in_nmi())) {
+		c->next_sample = LONG_MAX;
+		return false;
+	}
+	c->next_sample = gm_prof_next_sample();
+	return c->next_sample != LONG_MAX;
+}
+GM_EXPORT_INTERNAL(gm_mcache_resample);
+
+/*
+ * gm_mcache_alloc() when its countdown ran out: as the fast path, then the
+ * object is recorded. Entered with preemption disabled.
+ */
+void *gm_mcache_alloc_sampled(unsigned int spc, size_t size, gfp_t gfp,
+			      unsigned long ip)
+{
+	struct gm_mcache *c = gm_this_mcache();
+	bool sampled = gm_mcache_resample(c);
+	void *p = gm_mcache_take(&c->cls[spc]);
+
+	if (unlikely(!p)) {
+		p = gm_mcache_refill_alloc(spc, size, gfp, ip, true);	/* enables preemption */
+	} else {
+		preempt_enable();
+		gm_mcache_init_obj(spc, p, gfp);
+	}
+	if (p && sampled)
+		gm_prof_alloc(p, size);
+	return p;
+}
+GM_EXPORT_INTERNAL(gm_mcache_alloc_sampled);
+
+/* A bulk allocation's @n objects of @size bytes, counted as one by one. */
+static void gm_mcache_count_bulk(size_t size, size_t n, void **p)
+{
+	size_t i;
+
+	preempt_disable();
+	for (i = 0; i < n; i++)
+		if (gm_mcache_countdown(gm_this_mcache(), size) &&
+		    gm_mcache_resample(gm_this_mcache()))
+			gm_prof_alloc(p[i], size);
+	preempt_enable();
+}
+
+/*
  * Bulk allocation of span class @spc: the current span's free slots taken
  * in one pass with preemption disabled, a refill whenever it runs dry.
  * Returns how many of @n objects are in @p (fewer: a refill failed). With
@@ -206,6 +263,7 @@ size_t gm_mcache_alloc_bulk(unsigned int spc, size_t size, gfp_t gfp, size_t n,
 		if (i < n && !p[i++])
 			return i - 1;
 	}
+	gm_mcache_count_bulk(size, n, p);
 	return n;
 }
 GM_EXPORT_INTERNAL(gm_mcache_alloc_bulk);
@@ -298,6 +356,8 @@ void gm_mcache_free_ptr(struct gm_mspan *e, const void *ptr, unsigned long ip)
 	}
 	s = gm_span_check(e, p);	/* e: gm_span_index(p) */
 	ours = !s && gm_heap_owns_range(p);
+	if (s && unlikely(READ_ONCE(s->sampled)))
+		gm_prof_free(s, p);	/* before the object can be reused */
 	if (s && (s->state == GM_SPAN_SMALL || s->state == GM_SPAN_CACHE)) {
 		idx = gm_span_objindex(s, p);
 		if (idx >= s->nelems || s->base + idx * s->elemsize != p) {
@@ -373,7 +433,7 @@ void gm_mcache_free_bulk(unsigned int spc, size_t n, void **p, unsigned long ip)
 	struct gm_mspan *s;
 	unsigned long a;
 	size_t i;
-	u8 state;
+	u16 state;
 
 	preempt_disable();
 	for (i = 0; i < n; i++) {
@@ -381,9 +441,11 @@ void gm_mcache_free_bulk(unsigned int spc, size_t n, void **p, unsigned long ip)
 		s = gm_span_index(a);
 		if (unlikely(!s))
 			goto other;
-		state = READ_ONCE(s->state);
-		if (unlikely(spc ? state != GM_SPAN_CACHE || READ_ONCE(s->spanclass) != spc :
-				   state != GM_SPAN_SMALL && state != GM_SPAN_CACHE))
+		state = READ_ONCE(s->state_word);	/* sampled objects: other */
+		if (unlikely(spc ? state != GM_SPAN_WORD(GM_SPAN_CACHE) ||
+				   READ_ONCE(s->spanclass) != spc :
+				   state != GM_SPAN_WORD(GM_SPAN_SMALL) &&
+				   state != GM_SPAN_WORD(GM_SPAN_CACHE)))
 			goto other;
 		if (unlikely(!gm_span_obj_start(s, a, &idx)))
 			goto other;
@@ -543,27 +605,31 @@ void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	struct gm_mcache *c;
 	struct gm_mspan *s;
 	unsigned int off;
+	bool sampled;
+	void *p;
 
 	preempt_disable();
 	c = gm_this_mcache();
+	sampled = gm_mcache_countdown(c, size) && gm_mcache_resample(c);
 	off = ALIGN(c->tinyoffset, gm_tiny_align(size));
 	if (likely(c->tiny && off + size <= GM_TINY_BLOCK)) {
 		/*
 		 * Form the pointer while the cache is ours: once preemptible,
 		 * another task or the CPU-dead drain may replace c->tiny.
 		 */
-		void *p = (void *)(c->tiny + off);
-
+		p = (void *)(c->tiny + off);
 		gm_tiny_claim(c, off, size);
 		preempt_enable();
-		return p;
+		goto out;
 	}
 	preempt_enable();
 
 	if (unlikely(in_nmi()))
 		return NULL;	/* before any lock: see the design comment */
-	if (unlikely(gm_debug_enabled()))
-		return gm_debug_alloc(size, gfp, ip);
+	if (unlikely(gm_debug_enabled())) {
+		p = gm_debug_alloc(size, gfp, ip);
+		goto out;
+	}
 	block = (unsigned long)gm_mcache_alloc(GM_TINY_SPC, GM_TINY_BLOCK, gfp, ip, false);
 	if (!block)
 		return NULL;
@@ -582,7 +648,11 @@ void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	preempt_enable();
 	if (old)
 		gm_tiny_retire(old, old_m);
-	return (void *)block;
+	p = (void *)block;
+out:
+	if (unlikely(sampled) && p)
+		gm_prof_alloc(p, size);
+	return p;
 }
 
 /* Validate a tiny pointer: its block meta and bit, or NULL. */
@@ -694,6 +764,7 @@ void *gm_mcache_large_alloc(size_t size, gfp_t gfp)
 	unsigned int npages = DIV_ROUND_UP(size, PAGE_SIZE);
 	struct gm_mcache *c;
 	struct gm_mspan *s;
+	bool sampled;
 
 	preempt_disable();
 	c = gm_this_mcache();
@@ -713,9 +784,12 @@ void *gm_mcache_large_alloc(size_t size, gfp_t gfp)
 	/* Counted once it has succeeded. */
 	c->large_allocs++;
 	c->large_pages_alloc += npages;
+	sampled = gm_mcache_countdown(c, size) && gm_mcache_resample(c);
 	preempt_enable();
 	if (want_init_on_alloc(gfp))
 		memset((void *)s->base, 0, (size_t)npages << PAGE_SHIFT);
+	if (unlikely(sampled))
+		gm_prof_alloc((void *)s->base, size);
 	return (void *)s->base;
 }
 GM_EXPORT_INTERNAL(gm_mcache_large_alloc);
@@ -735,6 +809,9 @@ void gm_mcache_large_free(struct gm_mspan *s, unsigned long ip)
 		gm_report_free((void *)s->base, "large object freed twice", true, ip);
 		return;
 	}
+	/* Also for callers that do not come through gm_mcache_free_ptr. */
+	if (unlikely(READ_ONCE(s->sampled)))
+		gm_prof_free(s, s->base);
 	if (want_init_on_free())
 		memset((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
 	preempt_disable();
@@ -978,6 +1055,41 @@ void gm_mcache_drain_all_wait(void)
 }
 
 /* A CPU is dead: nothing runs there, drain its caches from here. */
+/*
+ * The profile's rate changed: every countdown runs out at its cache's next
+ * allocation, which draws one of the new rate. Done on each CPU with
+ * interrupts off, when none of its contexts can be inside its cache (nor
+ * between drawing a countdown and storing it); a CPU that is offline uses
+ * no cache.
+ */
+static void gm_resample_local(struct work_struct *w)
+{
+	unsigned long flags;
+	unsigned int ctx;
+
+	local_irq_save(flags);
+	for (ctx = 0; ctx < GM_NR_CTX; ctx++)
+		__this_cpu_read(gm_mcaches[ctx])->next_sample = 0;
+	local_irq_restore(flags);
+}
+
+void gm_mcache_resample_all(void)
+{
+	unsigned int cpu, ctx;
+
+	cpus_read_lock();
+	for_each_possible_cpu(cpu) {
+		if (cpu_online(cpu))
+			schedule_work_on(cpu, per_cpu_ptr(&gm_resample_work, cpu));
+		else
+			for (ctx = 0; ctx < GM_NR_CTX; ctx++)
+				per_cpu(gm_mcaches[ctx], cpu)->next_sample = 0;
+	}
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&gm_resample_work, cpu));
+	cpus_read_unlock();
+}
+
 static int gm_cpu_dead(unsigned int cpu)
 {
 	gm_mcache_drain_cpu(cpu);
@@ -1033,8 +1145,10 @@ int gm_mcache_init(void)
 		gm_nmi_mcache.cls[spc].freelist = GM_FL_END;
 	}
 	gm_nmi_mcache.ctx = GM_CTX_NMI;
+	gm_nmi_mcache.next_sample = LONG_MAX;
 	for_each_possible_cpu(cpu) {
 		INIT_WORK(per_cpu_ptr(&gm_drain_work, cpu), gm_drain_local);
+		INIT_WORK(per_cpu_ptr(&gm_resample_work, cpu), gm_resample_local);
 		for (ctx = 0; ctx < GM_NR_CTX; ctx++) {
 			struct gm_mcache *c;
 

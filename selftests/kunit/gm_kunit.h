@@ -12,6 +12,7 @@ extern struct kunit_suite gm_debug_suite;
 extern struct kunit_suite gm_race_suite;
 extern struct kunit_suite gm_cache_suite;
 extern struct kunit_suite gm_rcu_suite;
+extern struct kunit_suite gm_prof_suite;
 
 int gm_kunit_quiet_init(struct kunit *test);
 void gm_kunit_quiet_exit(struct kunit *test);

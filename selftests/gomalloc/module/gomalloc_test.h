@@ -85,4 +85,8 @@ void gt_initreuse(void);
 /* gt_rcu.c */
 void gt_rcu(void);
 
+/* gt_prof.c */
+void gt_prof(void);
+void gt_prof_release(void);
+
 #endif /* _GOMALLOC_TEST_H */

@@ -192,7 +192,7 @@ bool gm_mcache_resample(struct gm_mcache *c)
 		c->next_sample = LONG_MAX;
 		return false;
 	}
-	c->next_sample = gm_prof_next_sample();
+	c->next_sample = gm_prof_next_sample(&c->sample_rng);
 	return c->next_sample != LONG_MAX;
 }
 GM_EXPORT_INTERNAL(gm_mcache_resample);
@@ -1161,6 +1161,7 @@ int gm_mcache_init(void)
 			}
 			c->cpu = cpu;
 			c->ctx = ctx;
+			c->sample_rng = get_random_u64() | 1;
 			per_cpu(gm_mcaches[ctx], cpu) = c;
 		}
 		per_cpu(gm_mcaches[GM_CTX_NMI], cpu) = &gm_nmi_mcache;

@@ -86,9 +86,12 @@ struct gm_mcache {
 	/*
 	 * Heap profile: bytes asked for until the next sampled allocation
 	 * (Go's nextSample); below 0, the allocation that took it there is
-	 * sampled (gm_mcache_count_sample). LONG_MAX when profiling is off.
+	 * sampled (gm_mcache_countdown). LONG_MAX when profiling is off.
+	 * sample_rng: the draws' random state (get_random_u32() may sleep
+	 * on PREEMPT_RT, and the draw runs with preemption disabled).
 	 */
 	long next_sample;
+	u64 sample_rng;
 	/* tiny allocator: current 16-byte block */
 	unsigned long tiny;
 	struct gm_tiny_block *tiny_meta;

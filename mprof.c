@@ -13,7 +13,6 @@
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
-#include <linux/random.h>
 #include <linux/seq_file.h>
 #include <linux/sort.h>
 #include <linux/spinlock.h>
@@ -106,7 +105,7 @@ long gm_prof_exp(unsigned long mean, u32 rnd)
 }
 GM_EXPORT_INTERNAL(gm_prof_exp);
 
-long gm_prof_next_sample(void)
+long gm_prof_next_sample(u64 *rng)
 {
 	unsigned long rate = READ_ONCE(gm_prof_rate);
 
@@ -114,7 +113,7 @@ long gm_prof_next_sample(void)
 		return LONG_MAX;
 	if (rate == 1)
 		return 0;
-	return gm_prof_exp(rate, get_random_u32());
+	return gm_prof_exp(rate, gm_prof_rand(rng));
 }
 GM_EXPORT_INTERNAL(gm_prof_next_sample);
 

@@ -21,11 +21,24 @@ struct seq_file;
 extern unsigned long gm_prof_rate;
 
 /*
- * The next countdown (preemption disabled, not NMI): exponential with mean
- * profile_rate, as Go's fastexprand; 0 at rate 1 (every allocation is
- * sampled); LONG_MAX when profiling is off.
+ * The next countdown: exponential with mean profile_rate, as Go's
+ * fastexprand; 0 at rate 1 (every allocation is sampled); LONG_MAX when
+ * profiling is off. @rng: the caller's random state (gm_prof_rand).
  */
-long gm_prof_next_sample(void);
+long gm_prof_next_sample(u64 *rng);
+
+/* xorshift64*: 32 random bits from the non-zero state @rng (not for secrets). */
+static inline u32 gm_prof_rand(u64 *rng)
+{
+	u64 x = *rng;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*rng = x;
+	return (x * 0x2545f4914f6cdd1dULL) >> 32;
+}
+
 /* One draw of that distribution for @mean from the random 32 bits @rnd. */
 long gm_prof_exp(unsigned long mean, u32 rnd);
 

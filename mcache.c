@@ -220,15 +220,24 @@ void *gm_mcache_alloc_sampled(unsigned int spc, size_t size, gfp_t gfp,
 }
 GM_EXPORT_INTERNAL(gm_mcache_alloc_sampled);
 
-/* A bulk allocation's @n objects of @size bytes, counted as one by one. */
+/*
+ * A bulk allocation's @n objects of @size bytes, counted as one by one:
+ * all at once while the countdown lasts, else object by object.
+ */
 static void gm_mcache_count_bulk(size_t size, size_t n, void **p)
 {
+	struct gm_mcache *c;
 	size_t i;
 
 	preempt_disable();
+	c = gm_this_mcache();
+	if (likely(!gm_mcache_countdown(c, size * n))) {
+		preempt_enable();
+		return;
+	}
+	c->next_sample += (long)(size * n);
 	for (i = 0; i < n; i++)
-		if (gm_mcache_countdown(gm_this_mcache(), size) &&
-		    gm_mcache_resample(gm_this_mcache()))
+		if (gm_mcache_countdown(c, size) && gm_mcache_resample(c))
 			gm_prof_alloc(p[i], size);
 	preempt_enable();
 }
@@ -598,38 +607,33 @@ static void gm_tiny_claim(struct gm_mcache *c, unsigned int off, size_t size)
 	c->tiny_bytes_alloc += size;
 }
 
-void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip)
+/* gm_tiny_alloc() on @c, entered with preemption disabled. */
+static __always_inline void *gm_tiny_alloc_on(struct gm_mcache *c, size_t size,
+					      gfp_t gfp, unsigned long ip)
 {
 	unsigned long block, old = 0;
 	struct gm_tiny_block *m, *old_m = NULL;
-	struct gm_mcache *c;
 	struct gm_mspan *s;
 	unsigned int off;
-	bool sampled;
-	void *p;
 
-	preempt_disable();
-	c = gm_this_mcache();
-	sampled = gm_mcache_countdown(c, size) && gm_mcache_resample(c);
 	off = ALIGN(c->tinyoffset, gm_tiny_align(size));
 	if (likely(c->tiny && off + size <= GM_TINY_BLOCK)) {
 		/*
 		 * Form the pointer while the cache is ours: once preemptible,
 		 * another task or the CPU-dead drain may replace c->tiny.
 		 */
-		p = (void *)(c->tiny + off);
+		void *p = (void *)(c->tiny + off);
+
 		gm_tiny_claim(c, off, size);
 		preempt_enable();
-		goto out;
+		return p;
 	}
 	preempt_enable();
 
 	if (unlikely(in_nmi()))
 		return NULL;	/* before any lock: see the design comment */
-	if (unlikely(gm_debug_enabled())) {
-		p = gm_debug_alloc(size, gfp, ip);
-		goto out;
-	}
+	if (unlikely(gm_debug_enabled()))
+		return gm_debug_alloc(size, gfp, ip);
 	block = (unsigned long)gm_mcache_alloc(GM_TINY_SPC, GM_TINY_BLOCK, gfp, ip, false);
 	if (!block)
 		return NULL;
@@ -648,11 +652,30 @@ void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	preempt_enable();
 	if (old)
 		gm_tiny_retire(old, old_m);
-	p = (void *)block;
-out:
-	if (unlikely(sampled) && p)
+	return (void *)block;
+}
+
+/* The profile countdown ran out: the same, then the object recorded. */
+static noinline void *gm_tiny_alloc_sampled(struct gm_mcache *c, size_t size,
+					    gfp_t gfp, unsigned long ip)
+{
+	bool sampled = gm_mcache_resample(c);
+	void *p = gm_tiny_alloc_on(c, size, gfp, ip);
+
+	if (p && sampled)
 		gm_prof_alloc(p, size);
 	return p;
+}
+
+void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip)
+{
+	struct gm_mcache *c;
+
+	preempt_disable();
+	c = gm_this_mcache();
+	if (gm_mcache_countdown(c, size))
+		return gm_tiny_alloc_sampled(c, size, gfp, ip);
+	return gm_tiny_alloc_on(c, size, gfp, ip);
 }
 
 /* Validate a tiny pointer: its block meta and bit, or NULL. */
@@ -759,12 +782,31 @@ static struct gm_mspan *gm_mcache_large_get(struct gm_mcache *c, unsigned int np
 	return NULL;
 }
 
+/* Zero the @npages of the large object at @s's base if asked. */
+static void gm_mcache_large_init(struct gm_mspan *s, unsigned int npages, gfp_t gfp)
+{
+	if (want_init_on_alloc(gfp))
+		memset((void *)s->base, 0, (size_t)npages << PAGE_SHIFT);
+}
+
+/* The profile countdown of @c ran out on @s (preemption disabled). */
+static noinline void *gm_mcache_large_sampled(struct gm_mcache *c, struct gm_mspan *s,
+					      size_t size, gfp_t gfp)
+{
+	bool sampled = gm_mcache_resample(c);
+
+	preempt_enable();
+	gm_mcache_large_init(s, DIV_ROUND_UP(size, PAGE_SIZE), gfp);
+	if (sampled)
+		gm_prof_alloc((void *)s->base, size);
+	return (void *)s->base;
+}
+
 void *gm_mcache_large_alloc(size_t size, gfp_t gfp)
 {
 	unsigned int npages = DIV_ROUND_UP(size, PAGE_SIZE);
 	struct gm_mcache *c;
 	struct gm_mspan *s;
-	bool sampled;
 
 	preempt_disable();
 	c = gm_this_mcache();
@@ -784,12 +826,10 @@ void *gm_mcache_large_alloc(size_t size, gfp_t gfp)
 	/* Counted once it has succeeded. */
 	c->large_allocs++;
 	c->large_pages_alloc += npages;
-	sampled = gm_mcache_countdown(c, size) && gm_mcache_resample(c);
+	if (gm_mcache_countdown(c, size))
+		return gm_mcache_large_sampled(c, s, size, gfp);	/* enables preemption */
 	preempt_enable();
-	if (want_init_on_alloc(gfp))
-		memset((void *)s->base, 0, (size_t)npages << PAGE_SHIFT);
-	if (unlikely(sampled))
-		gm_prof_alloc((void *)s->base, size);
+	gm_mcache_large_init(s, npages, gfp);
 	return (void *)s->base;
 }
 GM_EXPORT_INTERNAL(gm_mcache_large_alloc);

@@ -51,8 +51,9 @@ gm_need_packages() {
 gm_stock_kver() {
 	local series=${1:-6.1}
 	# shellcheck disable=SC2012
+	# Not the PREEMPT_RT flavour (-rt-amd64), which sorts last.
 	ls /lib/modules 2>/dev/null | grep -E "^${series//./\\.}\.[0-9].*-amd64$" |
-		sort -V | tail -n 1
+		grep -v -- '-rt-amd64$' | sort -V | tail -n 1
 }
 
 gm_stock_vmlinuz() { echo "/boot/vmlinuz-$1"; }

@@ -55,6 +55,13 @@
  *			(GM_CACHE_SPC(i), spanclass.h) with its mcentral and
  *			per-CPU slots, the geometry (element size, span pages,
  *			link offset, ctor, RCU) chosen at create (typedcache.c).
+ *	heap profile	about one allocation in every profile_rate bytes asked
+ *			for (Go's MemProfileRate, 512 KiB by default) is
+ *			sampled: its stack counted in a bucket per distinct
+ *			stack, the object kept in a table until its free moves
+ *			its bytes from in use to freed; debugfs
+ *			gomalloc/heap_profile prints Go's text heap profile
+ *			for pprof (mprof.c, tools/gomalloc-pprof).
  *	scavenger	background work returning free arenas beyond a retained
  *			amount; the shrinker does the same under memory
  *			pressure after draining the per-CPU caches
@@ -64,7 +71,10 @@
  *
  *	1. Round the size to a class with two table lookups.
  *	2. With preemption disabled, take this CPU's mcache for the current
- *	   context. Pop its LIFO free list for the class if there is one
+ *	   context and subtract the size from its profile countdown
+ *	   (next_sample); below zero, the allocation takes an out-of-line
+ *	   copy of this step that draws the next countdown and records the
+ *	   object in the heap profile. Pop its LIFO free list for the class if there is one
  *	   (the object freed last, still cache-hot), else take the next free
  *	   slot from the current span's allocCache window. No lock, no
  *	   atomic instruction. This is the fast path. A list entry that is
@@ -124,7 +134,10 @@
  *
  *	1. The span index gives the span; the fast path accepts only the
  *	   start of an object in a small span (state, range, then the index
- *	   from divmul). Everything else goes to gm_mcache_free_ptr(), which
+ *	   from divmul). A span holding sampled objects has its sampled byte
+ *	   set beside its state, and the state test reads both as one word,
+ *	   so its frees take the slow path, which takes a sampled object out
+ *	   of the heap profile before freeing it. Everything else goes to gm_mcache_free_ptr(), which
  *	   runs the full gm_span_of(): large, tiny, debug and typed-cache
  *	   objects are freed there, pointers that are not ours or inside an
  *	   object reported.
@@ -191,6 +204,29 @@
  *	are the usable size; typed caches emit theirs on a shadow kmem_cache
  *	named gomalloc:NAME that is never allocated from. gofree_rcu()'s
  *	objects are traced as kfree when the grace period has freed them.
+ *
+ * The heap profile (mprof.c)
+ *
+ *	As Go's mprof.go: each mcache counts the bytes asked for down from a
+ *	countdown drawn from an exponential distribution of mean
+ *	profile_rate (Go's fastexprand, in integers); the allocation that
+ *	takes it below zero is sampled, so an object of s bytes is sampled
+ *	with probability 1 - exp(-s / rate) and pprof scales counts by its
+ *	inverse. Size classes and typed caches count down on the fast path
+ *	(one subtraction from memory and a branch), tiny, large and bulk
+ *	allocations in their slower paths; tiny blocks are not counted. A
+ *	sample saves its stack (stack_trace_save, gomalloc's frames skipped,
+ *	32 kept), finds or adds its bucket, and enters the object in a hash
+ *	table of live samples, under one raw spinlock (any context but
+ *	NMI, which never allocates); the span counts its samples
+ *	(nsampled) and sets its sampled byte while it has any. Both tables
+ *	have fixed caps, allocated whole when profiling is first on; a
+ *	sample beyond them is dropped and counted. A new rate restarts every
+ *	countdown from a work item on each CPU, interrupts off. Costs: a
+ *	sample (its stack walk mostly) is some 5000 instructions, so about
+ *	size / rate of that per allocation on average; and while a span holds
+ *	a live sample all its frees take the slow path (at the default rate
+ *	about one small span in 60 of a long-lived heap).
  *
  * kmemleak (mleak.h, kernels with CONFIG_DEBUG_KMEMLEAK)
  *
@@ -262,6 +298,9 @@
  *
  *   gm_mode_lock orders debug-mode switches (which drain every CPU's
  *   caches, sleeping under cpus_read_lock) against load and unload.
+ *   gm_prof_lock (raw, mprof.c) nests nothing and is taken in any context
+ *   but NMI, under any of the above or none; gm_prof_mutex (allocating the
+ *   profile's tables) is taken under gm_mode_lock or none.
  *   cpu_hotplug_lock is also held, for write, around the CPU-dead callback,
  *   which drains the dead CPU's caches taking 4 to 7. The scavenger's
  *   gm_scavenge_lock (mutex, mscavenge.c) nests nothing of ours and is
@@ -303,7 +342,11 @@
  *	from a CPU's cache until it is given back. Memory above
  *	the first 64 TiB of the direct map is not used: the first 8 blocks
  *	found there are held back (pages_unindexed) until memory pressure or
- *	unload, so growth goes on with other memory.
+ *	unload, so growth goes on with other memory. The heap profile is of
+ *	now (Go's is of the last completed GC cycle), keeps at most 2048
+ *	stacks and 16384 live sampled objects (samples beyond are dropped,
+ *	profile_dropped), does not reset, prints no sample times, and names
+ *	frames by symbol and offset only (no inlined frames, no lines).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -330,6 +373,7 @@
 #include "mheap.h"
 #include "mleak.h"
 #include "mpagecache.h"
+#include "mprof.h"
 #include "mrcu.h"
 #include "mscavenge.h"
 #include "typedcache.h"
@@ -639,6 +683,46 @@ module_param_cb(debug, &gm_debug_param_ops, NULL, 0644);
 MODULE_PARM_DESC(debug,
 		 "Debug mode like slub_debug: Z red zones, P poisoning, U caller tracking, 1 all, 0 off");
 
+/*
+ * ---- profile_rate: the heap profile's sampling rate (mprof.c) ----
+ *
+ * A write sets the rate, then (between init and unload) restarts every
+ * CPU's countdown, so the new rate holds from each cache's next allocation.
+ */
+int gm_set_profile_rate(unsigned long rate)
+{
+	int ret;
+
+	mutex_lock(&gm_mode_lock);
+	ret = gm_prof_set_rate(rate);
+	if (!ret && gm_ready)
+		gm_mcache_resample_all();
+	mutex_unlock(&gm_mode_lock);
+	return ret;
+}
+GM_EXPORT_INTERNAL(gm_set_profile_rate);
+
+static int gm_profile_rate_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long rate;
+	int ret = kstrtoul(val, 0, &rate);
+
+	return ret ? ret : gm_set_profile_rate(rate);
+}
+
+static int gm_profile_rate_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(gm_prof_rate));
+}
+
+static const struct kernel_param_ops gm_profile_rate_ops = {
+	.set = gm_profile_rate_set,
+	.get = gm_profile_rate_get,
+};
+module_param_cb(profile_rate, &gm_profile_rate_ops, NULL, 0644);
+MODULE_PARM_DESC(profile_rate,
+		 "Heap profile: mean bytes allocated between samples (0 off, 1 every allocation)");
+
 /* debugfs gomalloc/: each layer's files. */
 static struct dentry *gm_debugfs_dir;
 
@@ -648,6 +732,7 @@ static void gm_debugfs_init(void)
 	gm_heap_debugfs(gm_debugfs_dir);
 	gm_pagecache_debugfs(gm_debugfs_dir);
 	gm_debug_debugfs(gm_debugfs_dir);
+	gm_prof_debugfs(gm_debugfs_dir);
 }
 
 /* A free deferred from NMI context, done from its irq_work. */
@@ -684,6 +769,7 @@ static void gm_teardown(void)
 		pr_err("unloading with %ld live object(s) (%ld bytes, %ld tiny); their memory is not returned\n",
 		       objects, bytes, tiny);
 	gm_caches_exit();
+	gm_prof_exit();
 	gm_heap_teardown();
 }
 
@@ -700,6 +786,7 @@ static int __init gomalloc_init(void)
 	gm_heap_init();
 	gm_pagecache_init();
 	gm_mcentral_init();
+	gm_prof_init();
 	ret = gm_mcache_init();
 	if (ret)
 		goto fail_heap;
@@ -724,6 +811,7 @@ fail_debug:
 	gm_debug_exit();
 	gm_mcache_exit();
 fail_heap:
+	gm_prof_exit();
 	gm_heap_teardown();
 	pr_err("loading failed (%d)\n", ret);
 	return ret;

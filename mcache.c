@@ -20,6 +20,7 @@
 #include "mcache.h"
 #include "mcentral.h"
 #include "mdebug.h"
+#include "mprof.h"
 #include "mheap.h"
 #include "mleak.h"
 #include "mpagecache.h"
@@ -34,12 +35,17 @@ GM_EXPORT_INTERNAL(gm_empty_span);
 unsigned long gm_fl_secret __ro_after_init;
 GM_EXPORT_INTERNAL(gm_fl_secret);
 
-/* Every CPU's NMI slot: holds nothing, so NMI always reaches a slow path. */
+/*
+ * Every CPU's NMI slot: holds nothing, so NMI always reaches a slow path.
+ * Its profile countdown (LONG_MAX, racy between CPUs' NMIs) is the only
+ * field written, and never runs out.
+ */
 static struct gm_mcache gm_nmi_mcache;
 
 static enum cpuhp_state gm_cpuhp_state;
 static struct workqueue_struct *gm_drain_wq;
 static DEFINE_PER_CPU(struct work_struct, gm_drain_work);
+static DEFINE_PER_CPU(struct work_struct, gm_resample_work);
 
 /* Every typed cache's per-CPU part, by GM_CACHE_SPC() index (NULL: none). */
 static struct gm_mcache_typed __percpu *gm_typed[GM_MAX_CACHES];
@@ -179,6 +185,66 @@ void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 GM_EXPORT_INTERNAL(gm_mcache_refill_alloc);
 
 /*
+ * @c's profile countdown ran out (preemption disabled): the next drawn.
+ * False (not sampled) in NMI and with profiling off.
+ */
+bool gm_mcache_resample(struct gm_mcache *c)
+{
+	if (unlikely(in_nmi())) {
+		c->next_sample = LONG_MAX;
+		return false;
+	}
+	c->next_sample = gm_prof_next_sample(&c->sample_rng);
+	return c->next_sample != LONG_MAX;
+}
+GM_EXPORT_INTERNAL(gm_mcache_resample);
+
+/*
+ * gm_mcache_alloc() when its countdown ran out: as the fast path, then the
+ * object is recorded. Entered with preemption disabled.
+ */
+void *gm_mcache_alloc_sampled(unsigned int spc, size_t size, gfp_t gfp,
+			      unsigned long ip)
+{
+	struct gm_mcache *c = gm_this_mcache();
+	bool sampled = gm_mcache_resample(c);
+	void *p = gm_mcache_take(&c->cls[spc]);
+
+	if (unlikely(!p)) {
+		p = gm_mcache_refill_alloc(spc, size, gfp, ip, true);	/* enables preemption */
+	} else {
+		preempt_enable();
+		gm_mcache_init_obj(spc, p, gfp);
+	}
+	if (p && sampled)
+		gm_prof_alloc(p, size);
+	return p;
+}
+GM_EXPORT_INTERNAL(gm_mcache_alloc_sampled);
+
+/*
+ * A bulk allocation's @n objects of @size bytes, counted as one by one:
+ * all at once while the countdown lasts, else object by object.
+ */
+static void gm_mcache_count_bulk(size_t size, size_t n, void **p)
+{
+	struct gm_mcache *c;
+	size_t i;
+
+	preempt_disable();
+	c = gm_this_mcache();
+	if (likely(!gm_mcache_countdown(c, size * n))) {
+		preempt_enable();
+		return;
+	}
+	c->next_sample += (long)(size * n);
+	for (i = 0; i < n; i++)
+		if (gm_mcache_countdown(c, size) && gm_mcache_resample(c))
+			gm_prof_alloc(p[i], size);
+	preempt_enable();
+}
+
+/*
  * Bulk allocation of span class @spc: the current span's free slots taken
  * in one pass with preemption disabled, a refill whenever it runs dry.
  * Returns how many of @n objects are in @p (fewer: a refill failed). With
@@ -208,6 +274,7 @@ size_t gm_mcache_alloc_bulk(unsigned int spc, size_t size, gfp_t gfp, size_t n,
 		if (i < n && !p[i++])
 			return i - 1;
 	}
+	gm_mcache_count_bulk(size, n, p);
 	return n;
 }
 GM_EXPORT_INTERNAL(gm_mcache_alloc_bulk);
@@ -300,6 +367,8 @@ void gm_mcache_free_ptr(struct gm_mspan *e, const void *ptr, unsigned long ip)
 	}
 	s = gm_span_check(e, p);	/* e: gm_span_index(p) */
 	ours = !s && gm_heap_owns_range(p);
+	if (s && unlikely(READ_ONCE(s->sampled)))
+		gm_prof_free(s, p);	/* before the object can be reused */
 	if (s && (s->state == GM_SPAN_SMALL || s->state == GM_SPAN_CACHE)) {
 		idx = gm_span_objindex(s, p);
 		if (idx >= s->nelems || s->base + idx * s->elemsize != p) {
@@ -375,7 +444,7 @@ void gm_mcache_free_bulk(unsigned int spc, size_t n, void **p, unsigned long ip)
 	struct gm_mspan *s;
 	unsigned long a;
 	size_t i;
-	u8 state;
+	u16 state;
 
 	preempt_disable();
 	for (i = 0; i < n; i++) {
@@ -383,9 +452,11 @@ void gm_mcache_free_bulk(unsigned int spc, size_t n, void **p, unsigned long ip)
 		s = gm_span_index(a);
 		if (unlikely(!s))
 			goto other;
-		state = READ_ONCE(s->state);
-		if (unlikely(spc ? state != GM_SPAN_CACHE || READ_ONCE(s->spanclass) != spc :
-				   state != GM_SPAN_SMALL && state != GM_SPAN_CACHE))
+		state = READ_ONCE(s->state_word);	/* sampled objects: other */
+		if (unlikely(spc ? state != GM_SPAN_WORD(GM_SPAN_CACHE) ||
+				   READ_ONCE(s->spanclass) != spc :
+				   state != GM_SPAN_WORD(GM_SPAN_SMALL) &&
+				   state != GM_SPAN_WORD(GM_SPAN_CACHE)))
 			goto other;
 		if (unlikely(!gm_span_obj_start(s, a, &idx)))
 			goto other;
@@ -538,16 +609,15 @@ static void gm_tiny_claim(struct gm_mcache *c, unsigned int off, size_t size)
 	c->tiny_bytes_alloc += size;
 }
 
-void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip)
+/* gm_tiny_alloc() on @c, entered with preemption disabled. */
+static __always_inline void *gm_tiny_alloc_on(struct gm_mcache *c, size_t size,
+					      gfp_t gfp, unsigned long ip)
 {
 	unsigned long block, old = 0;
 	struct gm_tiny_block *m, *old_m = NULL;
-	struct gm_mcache *c;
 	struct gm_mspan *s;
 	unsigned int off;
 
-	preempt_disable();
-	c = gm_this_mcache();
 	off = ALIGN(c->tinyoffset, gm_tiny_align(size));
 	if (likely(c->tiny && off + size <= GM_TINY_BLOCK)) {
 		/*
@@ -585,6 +655,29 @@ void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	if (old)
 		gm_tiny_retire(old, old_m);
 	return (void *)block;
+}
+
+/* The profile countdown ran out: the same, then the object recorded. */
+static noinline void *gm_tiny_alloc_sampled(struct gm_mcache *c, size_t size,
+					    gfp_t gfp, unsigned long ip)
+{
+	bool sampled = gm_mcache_resample(c);
+	void *p = gm_tiny_alloc_on(c, size, gfp, ip);
+
+	if (p && sampled)
+		gm_prof_alloc(p, size);
+	return p;
+}
+
+void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip)
+{
+	struct gm_mcache *c;
+
+	preempt_disable();
+	c = gm_this_mcache();
+	if (gm_mcache_countdown(c, size))
+		return gm_tiny_alloc_sampled(c, size, gfp, ip);
+	return gm_tiny_alloc_on(c, size, gfp, ip);
 }
 
 /* Validate a tiny pointer: its block meta and bit, or NULL. */
@@ -724,6 +817,26 @@ static struct gm_mspan *gm_mcache_large_get(struct gm_mcache *c, unsigned int np
 	return NULL;
 }
 
+/* Zero the @npages of the large object at @s's base if asked. */
+static void gm_mcache_large_init(struct gm_mspan *s, unsigned int npages, gfp_t gfp)
+{
+	if (want_init_on_alloc(gfp))
+		gm_memset_nocheck((void *)s->base, 0, (size_t)npages << PAGE_SHIFT);
+}
+
+/* The profile countdown of @c ran out on @s (preemption disabled). */
+static noinline void *gm_mcache_large_sampled(struct gm_mcache *c, struct gm_mspan *s,
+					      size_t size, gfp_t gfp)
+{
+	bool sampled = gm_mcache_resample(c);
+
+	preempt_enable();
+	gm_mcache_large_init(s, DIV_ROUND_UP(size, PAGE_SIZE), gfp);
+	if (sampled)
+		gm_prof_alloc((void *)s->base, size);
+	return (void *)s->base;
+}
+
 void *gm_mcache_large_alloc(size_t size, gfp_t gfp)
 {
 	unsigned int npages = DIV_ROUND_UP(size, PAGE_SIZE);
@@ -748,9 +861,10 @@ void *gm_mcache_large_alloc(size_t size, gfp_t gfp)
 	/* Counted once it has succeeded. */
 	c->large_allocs++;
 	c->large_pages_alloc += npages;
+	if (gm_mcache_countdown(c, size))
+		return gm_mcache_large_sampled(c, s, size, gfp);	/* enables preemption */
 	preempt_enable();
-	if (want_init_on_alloc(gfp))
-		gm_memset_nocheck((void *)s->base, 0, (size_t)npages << PAGE_SHIFT);
+	gm_mcache_large_init(s, npages, gfp);
 	return (void *)s->base;
 }
 GM_EXPORT_INTERNAL(gm_mcache_large_alloc);
@@ -770,6 +884,9 @@ void gm_mcache_large_free(struct gm_mspan *s, unsigned long ip)
 		gm_report_free((void *)s->base, "large object freed twice", true, ip);
 		return;
 	}
+	/* Also for callers that do not come through gm_mcache_free_ptr. */
+	if (unlikely(READ_ONCE(s->sampled)))
+		gm_prof_free(s, s->base);
 	gm_leak_free((void *)s->base);
 	gm_asan_free(s, (void *)s->base);
 	if (want_init_on_free())
@@ -1015,6 +1132,41 @@ void gm_mcache_drain_all_wait(void)
 }
 
 /* A CPU is dead: nothing runs there, drain its caches from here. */
+/*
+ * The profile's rate changed: every countdown runs out at its cache's next
+ * allocation, which draws one of the new rate. Done on each CPU with
+ * interrupts off, when none of its contexts can be inside its cache (nor
+ * between drawing a countdown and storing it); a CPU that is offline uses
+ * no cache.
+ */
+static void gm_resample_local(struct work_struct *w)
+{
+	unsigned long flags;
+	unsigned int ctx;
+
+	local_irq_save(flags);
+	for (ctx = 0; ctx < GM_NR_CTX; ctx++)
+		__this_cpu_read(gm_mcaches[ctx])->next_sample = 0;
+	local_irq_restore(flags);
+}
+
+void gm_mcache_resample_all(void)
+{
+	unsigned int cpu, ctx;
+
+	cpus_read_lock();
+	for_each_possible_cpu(cpu) {
+		if (cpu_online(cpu))
+			schedule_work_on(cpu, per_cpu_ptr(&gm_resample_work, cpu));
+		else
+			for (ctx = 0; ctx < GM_NR_CTX; ctx++)
+				per_cpu(gm_mcaches[ctx], cpu)->next_sample = 0;
+	}
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&gm_resample_work, cpu));
+	cpus_read_unlock();
+}
+
 static int gm_cpu_dead(unsigned int cpu)
 {
 	gm_mcache_drain_cpu(cpu);
@@ -1070,8 +1222,10 @@ int gm_mcache_init(void)
 		gm_nmi_mcache.cls[spc].freelist = GM_FL_END;
 	}
 	gm_nmi_mcache.ctx = GM_CTX_NMI;
+	gm_nmi_mcache.next_sample = LONG_MAX;
 	for_each_possible_cpu(cpu) {
 		INIT_WORK(per_cpu_ptr(&gm_drain_work, cpu), gm_drain_local);
+		INIT_WORK(per_cpu_ptr(&gm_resample_work, cpu), gm_resample_local);
 		for (ctx = 0; ctx < GM_NR_CTX; ctx++) {
 			struct gm_mcache *c;
 
@@ -1084,6 +1238,7 @@ int gm_mcache_init(void)
 			}
 			c->cpu = cpu;
 			c->ctx = ctx;
+			c->sample_rng = get_random_u64() | 1;
 			per_cpu(gm_mcaches[ctx], cpu) = c;
 		}
 		per_cpu(gm_mcaches[GM_CTX_NMI], cpu) = &gm_nmi_mcache;

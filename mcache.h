@@ -85,6 +85,15 @@ static __always_inline unsigned long gm_fl_link(const void *slot, unsigned long 
 
 struct gm_mcache {
 	struct gm_mcache_class cls[GM_NUM_SPAN_CLASSES];
+	/*
+	 * Heap profile: bytes asked for until the next sampled allocation
+	 * (Go's nextSample); below 0, the allocation that took it there is
+	 * sampled (gm_mcache_countdown). LONG_MAX when profiling is off.
+	 * sample_rng: the draws' random state (get_random_u32() may sleep
+	 * on PREEMPT_RT, and the draw runs with preemption disabled).
+	 */
+	long next_sample;
+	u64 sample_rng;
 	/* tiny allocator: current 16-byte block */
 	unsigned long tiny;
 	struct gm_tiny_block *tiny_meta;
@@ -114,6 +123,16 @@ static __always_inline unsigned int gm_ctx_irq(unsigned long pc)
 	return GM_CTX_TASK;
 }
 
+/* The current context (GM_CTX_*): one test of preempt_count for a task. */
+static __always_inline unsigned int gm_mcache_ctx(void)
+{
+	unsigned long pc = preempt_count();
+
+	if (likely(!(pc & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET))))
+		return GM_CTX_TASK;
+	return gm_ctx_irq(pc);
+}
+
 /*
  * Call with preemption disabled. Task context reads a fixed slot: one test
  * of preempt_count and one per-CPU load.
@@ -134,6 +153,19 @@ static __always_inline struct gm_mcache *gm_this_mcache(void)
  */
 void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 			     unsigned long ip, bool init);
+void *gm_mcache_alloc_sampled(unsigned int spc, size_t size, gfp_t gfp,
+			      unsigned long ip);
+bool gm_mcache_resample(struct gm_mcache *c);
+
+/*
+ * Count @size bytes down on @c's profile countdown (preemption disabled):
+ * true if it ran out, and then an out-of-line path calls
+ * gm_mcache_resample(). One subtraction from memory and a branch.
+ */
+static __always_inline bool gm_mcache_countdown(struct gm_mcache *c, size_t size)
+{
+	return unlikely((c->next_sample -= (long)size) < 0);
+}
 
 /*
  * Pop the LIFO list, else take the next slot of the allocCache window, and
@@ -194,17 +226,22 @@ static __always_inline void gm_mcache_init_obj(unsigned int spc, void *p,
  * The allocation fast path. No lock, no atomic instruction: preemption off
  * keeps us on this CPU's cache for the current context. With @init (a
  * constant at each caller: true for size classes, false for tiny blocks)
- * the object is zeroed as gm_mcache_init_obj() says.
+ * the object is zeroed as gm_mcache_init_obj() says and counted for the
+ * heap profile (tiny blocks are not objects: gm_tiny_alloc counts its own).
  */
 static __always_inline void *gm_mcache_alloc(unsigned int spc, size_t size,
 					     gfp_t gfp, unsigned long ip,
 					     bool init)
 {
 	struct gm_mcache_class *cc;
+	struct gm_mcache *c;
 	void *p;
 
 	preempt_disable();
-	cc = &gm_this_mcache()->cls[spc];
+	c = gm_this_mcache();
+	if (init && gm_mcache_countdown(c, size))
+		return gm_mcache_alloc_sampled(spc, size, gfp, ip);	/* enables preemption */
+	cc = &c->cls[spc];
 	p = gm_mcache_take(cc);
 	if (unlikely(!p))	/* enables preemption, initializes */
 		return gm_mcache_refill_alloc(spc, size, gfp, ip, init);
@@ -334,7 +371,8 @@ static __always_inline void gm_mcache_free_any(const void *ptr, unsigned long ip
 
 	preempt_disable();
 	s = gm_span_index(p);
-	if (unlikely(!s || READ_ONCE(s->state) != GM_SPAN_SMALL))
+	/* Also a span with sampled objects (mprof.c) takes the slow path. */
+	if (unlikely(!s || READ_ONCE(s->state_word) != GM_SPAN_WORD(GM_SPAN_SMALL)))
 		goto slow;
 	off = p - READ_ONCE(s->base);
 	if (unlikely(off >= READ_ONCE(s->bytes)))
@@ -353,6 +391,7 @@ void gm_mcache_exit(void);
 void gm_mcache_drain_cpu(unsigned int cpu);
 void gm_mcache_drain_all(void);
 void gm_mcache_drain_all_wait(void);
+void gm_mcache_resample_all(void);
 void gm_mcache_free_nmi(const void *ptr, unsigned long ip);
 void gm_mcache_nmi_init(void (*free_fn)(const void *ptr));
 void gm_mcache_nmi_flush(void);

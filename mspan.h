@@ -60,12 +60,28 @@ struct gm_tiny_block {
 
 struct gm_arena;
 
+/*
+ * A span's state_word when its state is @state and it holds no sampled
+ * object: the free fast paths compare the word, so a span with samples
+ * takes the slow path (mprof.c) at no extra instruction.
+ */
+#ifdef __LITTLE_ENDIAN
+#define GM_SPAN_WORD(state)	((u16)(state))
+#else
+#define GM_SPAN_WORD(state)	((u16)((state) << 8))
+#endif
+
 struct gm_mspan {
 	unsigned long base;		/* first byte */
 	unsigned long bytes;		/* npages << PAGE_SHIFT, set when published */
 	unsigned int npages;
-	u8 state;			/* enum gm_span_state */
-	u8 list;			/* enum gm_span_list */
+	union {
+		struct {
+			u8 state;	/* enum gm_span_state */
+			u8 sampled;	/* holds heap-profile samples (mprof.c) */
+		};
+		u16 state_word;	/* both, for one test: GM_SPAN_WORD() */
+	};
 	u16 spanclass;
 	u32 elemsize;
 	u32 divmul;			/* index = (off * divmul) >> 32 */
@@ -82,6 +98,8 @@ struct gm_mspan {
 	u16 link_off;
 	u64 alloc_cache;		/* inverted alloc_bits from freeindex on */
 	u32 sweepgen;
+	u8 list;			/* enum gm_span_list */
+	u16 nsampled;			/* its live sampled objects (mprof.c's lock) */
 	unsigned long alloc_bits[GM_SPAN_BITMAP_LONGS];	/* 1 = allocated */
 	unsigned long cached_bits[GM_SPAN_BITMAP_LONGS]; /* 1 = on the LIFO list */
 

@@ -13,6 +13,7 @@
 #include "mcache.h"
 #include "mcentral.h"
 #include "mdebug.h"
+#include "mprof.h"
 #include "mheap.h"
 #include "mpagecache.h"
 #include "mrcu.h"
@@ -172,6 +173,7 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "foreign_frees: %ld\n", atomic_long_read(&gm_errors.foreign_frees));
 	seq_printf(m, "debug_flags: %u\n", READ_ONCE(gm_debug_flags));
 	seq_printf(m, "debug_errors: %lu\n", gm_debug_errors());
+	gm_prof_show(m);
 	seq_puts(m, "# class objsize pages_per_span objs_per_span spans inuse cached_percpu allocs frees\n");
 	for (spc = 1; spc < GM_NUM_SPAN_CLASSES; spc++) {
 		unsigned int sc = gm_spc_sizeclass(spc);

@@ -20,6 +20,7 @@
 #include "mreport.h"
 #include "mheap.h"
 #include "mleak.h"
+#include "mprof.h"
 #include "typedcache.h"
 
 /* Most pages a cache's span takes looking for little tail waste. */
@@ -251,17 +252,14 @@ EXPORT_SYMBOL_GPL(gomalloc_cache_create);
 /*
  * Allocation fast path: this CPU's slot for the current context, its LIFO
  * list or allocCache window, as gomalloc()'s; the refill (shared with the
- * size classes) out of line.
+ * size classes) out of line. Entered with preemption disabled.
  */
-static __always_inline void *gm_cache_alloc(struct gomalloc_cache *c, gfp_t gfp,
-					    unsigned long ip)
+static __always_inline void *gm_cache_take(struct gomalloc_cache *c,
+					   struct gm_mcache_class *cc, gfp_t gfp,
+					   unsigned long ip)
 {
-	struct gm_mcache_class *cc;
-	void *p;
+	void *p = gm_mcache_take_at(cc, c->link_off);
 
-	preempt_disable();
-	cc = gm_mcache_typed_here(c->pcpu);
-	p = gm_mcache_take_at(cc, c->link_off);
 	if (unlikely(!p)) {
 		p = gm_mcache_refill_alloc(c->spc, c->size, gfp, ip, false);
 		if (!p)
@@ -274,6 +272,31 @@ static __always_inline void *gm_cache_alloc(struct gomalloc_cache *c, gfp_t gfp,
 		gm_zero(p, c->size);
 	gm_asan_alloc(p, c->size);
 	return p;
+}
+
+/* The profile countdown ran out (mprof.c): out of line. */
+static noinline void *gm_cache_alloc_sampled(struct gomalloc_cache *c, gfp_t gfp,
+					     unsigned long ip)
+{
+	bool sampled = gm_mcache_resample(gm_this_mcache());
+	void *p = gm_cache_take(c, gm_mcache_typed_here(c->pcpu), gfp, ip);
+
+	if (p && sampled)
+		gm_prof_alloc(p, c->size);
+	return p;
+}
+
+/* The countdown of this context's mcache counts these too: one context test. */
+static __always_inline void *gm_cache_alloc(struct gomalloc_cache *c, gfp_t gfp,
+					    unsigned long ip)
+{
+	unsigned int ctx;
+
+	preempt_disable();
+	ctx = gm_mcache_ctx();
+	if (gm_mcache_countdown(__this_cpu_read(gm_mcaches[ctx]), c->size))
+		return gm_cache_alloc_sampled(c, gfp, ip);
+	return gm_cache_take(c, &this_cpu_ptr(c->pcpu)->cls[ctx], gfp, ip);
 }
 
 /* gomalloc_cache_alloc() for a caller at @ip, after might_alloc(). */
@@ -334,7 +357,8 @@ static __always_inline void gm_cache_free(struct gomalloc_cache *c, void *ptr,
 
 	preempt_disable();	/* the fast path's, and an RCU reader of the index */
 	s = gm_span_index(p);
-	if (unlikely(!c || !s || READ_ONCE(s->state) != GM_SPAN_CACHE ||
+	if (unlikely(!c || !s ||	/* sampled objects: other (mprof.c) */
+		     READ_ONCE(s->state_word) != GM_SPAN_WORD(GM_SPAN_CACHE) ||
 		     READ_ONCE(s->spanclass) != c->spc))
 		goto other;
 	if (unlikely(!gm_span_obj_start(s, p, &idx)))

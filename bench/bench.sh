@@ -13,6 +13,7 @@
 #   BENCH_WORKLOADS  default "mem tiny hot batch cache bulk cross parallel" (memory first,
 #                    before the other workloads leave free space behind)
 #   BENCH_ARGS       extra gomalloc_bench module parameters, e.g. "reps=1"
+#   BENCH_GOMALLOC_ARGS  gomalloc.ko parameters, e.g. "profile_rate=0"
 #   BENCH_TINY_SIZES tiny sizes, one fresh gomalloc each (default 1..15)
 #   BENCH_TIMEOUT    seconds per guest (default 420)
 #   BENCH_OUT        results folder (default out/bench)
@@ -78,6 +79,7 @@ cp "$BENCH_DIR/guest/run.sh" "$mod/gomalloc_bench.ko" "$payload/"
 {
 	echo "BENCH_WORKLOADS='$workloads'"
 	echo "BENCH_ARGS='${BENCH_ARGS:-}'"
+	echo "BENCH_GOMALLOC_ARGS='${BENCH_GOMALLOC_ARGS:-}'"
 	echo "BENCH_TINY_SIZES='${BENCH_TINY_SIZES:-1 2 3 4 5 6 7 8 9 10 11 12 13 14 15}'"
 } >"$payload/params.sh"
 

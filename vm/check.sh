@@ -130,12 +130,16 @@ gm_log "guest 3: Debian stock $kver12, kselftests (-smp 4, init_on_free=1 init_o
 "$GM_TOP/vm/boot.sh" -k "$(gm_stock_vmlinuz "$kver12")" -p "$s12" -o "$out/stock612" \
 	-t "${GOMALLOC_STOCK_TIMEOUT:-300}" -s 4 -m 2048 -a "init_on_free=1 init_on_alloc=0" || true
 
+# The heap profile the 6.1 guest took, read on the host by pprof.
+gm_log "host: the guest's heap profile through tools/gomalloc-pprof and go tool pprof"
+"$GM_TOP/vm/pprof-check.sh" "$out/stock/results.log" "$out/pprof"
+
 # The boot options must show in each kernel's "mem auto-init:" line.
 rc=0
 python3 "$GM_TOP/vm/summarize.py" --expect-kunit debug \
-	--expect-kunit-suites gomalloc_sizeclasses,gomalloc_heap,gomalloc_objects,gomalloc_debug,gomalloc_races,gomalloc_caches,gomalloc_rcu,gomalloc_kasan \
+	--expect-kunit-suites gomalloc_sizeclasses,gomalloc_heap,gomalloc_objects,gomalloc_debug,gomalloc_races,gomalloc_caches,gomalloc_rcu,gomalloc_kasan,gomalloc_profile \
 	--expect-console "debug=heap alloc:on" --expect-console "stock-6.12=heap alloc:off, heap free:on" \
-	host="$out/host" debug="$out/debug" stock-6.1="$out/stock" stock-6.12="$out/stock612" ||
+	host="$out/host" pprof="$out/pprof" debug="$out/debug" stock-6.1="$out/stock" stock-6.12="$out/stock612" ||
 	rc=$?
 # 0 or 1: it printed the summary line; anything else is a crash.
 [ "$rc" -gt 1 ] || summarized=1

@@ -9,7 +9,7 @@ mkdir -p "$GM_CACHE"
 GM_PACKAGES="make gcc linux-headers-amd64 linux-image-amd64 linux-source-6.1
 linux-headers-6.12-amd64 linux-image-6.12-amd64 qemu-system-x86 busybox-static
 cpio kmod gzip xz-utils bc flex bison libelf-dev libssl-dev dwarves python3
-rsync sparse dkms e2fsprogs"
+rsync sparse dkms e2fsprogs golang-go"
 
 # A parent make's flags are not ours: its jobserver is not passed to these
 # scripts, and the make calls below would warn "jobserver unavailable".
@@ -51,8 +51,9 @@ gm_need_packages() {
 gm_stock_kver() {
 	local series=${1:-6.1}
 	# shellcheck disable=SC2012
-	ls /lib/modules 2>/dev/null | grep -E "^${series//./\\.}\.[0-9].*-amd64$" | grep -v -- -rt- |
-		sort -V | tail -n 1
+	# Not the PREEMPT_RT flavour (-rt-amd64), which sorts last.
+	ls /lib/modules 2>/dev/null | grep -E "^${series//./\\.}\.[0-9].*-amd64$" |
+		grep -v -- '-rt-amd64$' | sort -V | tail -n 1
 }
 
 gm_stock_vmlinuz() { echo "/boot/vmlinuz-$1"; }

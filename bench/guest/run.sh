@@ -16,7 +16,8 @@ dmesg | sed -n 's/^\[[^]]*\] mem auto-init: /GMB-AUTOINIT /p' | head -n 1 >"$R"
 load_gomalloc() {
 	[ -f gomalloc.ko ] || return 0
 	rmmod gomalloc 2>/dev/null
-	if ! insmod ./gomalloc.ko >/tmp/insmod.log 2>&1; then
+	# shellcheck disable=SC2086  # word splitting intended
+	if ! insmod ./gomalloc.ko $BENCH_GOMALLOC_ARGS >/tmp/insmod.log 2>&1; then
 		echo "GMB-ERROR insmod gomalloc.ko: $(cat /tmp/insmod.log)" >"$R"
 		exit 1
 	fi

@@ -128,6 +128,7 @@ gm_set_params() {
 		gm_saved_params="retain_pages=$(cat $gm_params/retain_pages)"
 		gm_saved_params="$gm_saved_params scavenge_ms=$(cat $gm_params/scavenge_ms)"
 		gm_saved_params="$gm_saved_params debug=$(cat $gm_params/debug)"
+		gm_saved_params="$gm_saved_params profile_rate=$(cat $gm_params/profile_rate)"
 	fi
 	for kv in "$@"; do
 		echo "${kv#*=}" >"$gm_params/${kv%%=*}" || gm_fail "cannot set $kv"

@@ -14,6 +14,7 @@ extern struct kunit_suite gm_debug_suite;
 extern struct kunit_suite gm_race_suite;
 extern struct kunit_suite gm_cache_suite;
 extern struct kunit_suite gm_rcu_suite;
+extern struct kunit_suite gm_prof_suite;
 
 /*
  * Corruption on purpose, for gomalloc's own checks to find (debug mode's red

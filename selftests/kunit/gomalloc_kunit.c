@@ -516,7 +516,7 @@ struct kunit_suite gm_heap_suite = {
 };
 
 kunit_test_suites(&gm_sizeclass_suite, &gm_heap_suite, &gm_object_suite, &gm_debug_suite,
-		  &gm_race_suite, &gm_cache_suite, &gm_rcu_suite);
+		  &gm_race_suite, &gm_cache_suite, &gm_rcu_suite, &gm_prof_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("gomalloc developers");

@@ -88,5 +88,8 @@ void gt_rcu(void);
 /* gt_kmemleak.c */
 void gt_kmemleak(void);
 void gt_kmemleak_release(void);
+/* gt_prof.c */
+void gt_prof(void);
+void gt_prof_release(void);
 
 #endif /* _GOMALLOC_TEST_H */

@@ -18,7 +18,7 @@
 
 char *gt_test = "basic";
 module_param_named(test, gt_test, charp, 0444);
-MODULE_PARM_DESC(test, "basic, large, align, largecpu, multicpu, stress, irq, badinput, faults, leak, hold, classes, nowait, init, initfree, initreuse, warn, redzone, nofail, rcu, cache, cachehold or kmemleak");
+MODULE_PARM_DESC(test, "basic, large, align, largecpu, multicpu, stress, irq, badinput, faults, leak, hold, classes, nowait, init, initfree, initreuse, warn, redzone, nofail, rcu, cache, cachehold, kmemleak or prof");
 unsigned int gt_seconds = 3;
 module_param_named(seconds, gt_seconds, uint, 0444);
 MODULE_PARM_DESC(seconds, "How long the multicpu, irq, faults, rcu and cache tests run");
@@ -205,6 +205,7 @@ static const struct gt_case {
 	{ "cache", gt_cache },
 	{ "cachehold", gt_cache_hold },
 	{ "kmemleak", gt_kmemleak },
+	{ "prof", gt_prof },
 };
 
 /* An unknown test= fails the load, saying which names there are. */
@@ -236,6 +237,7 @@ static int __init gomalloc_test_init(void)
 		gt_hold_release();
 		gt_cache_hold_release();
 		gt_kmemleak_release();
+		gt_prof_release();
 		return -EINVAL;
 	}
 	pr_info("gomalloc_test: %s: ok\n", gt_test);
@@ -248,6 +250,7 @@ static void __exit gomalloc_test_exit(void)
 	gt_cache_hold_release();
 	gt_redzone_release();
 	gt_kmemleak_release();
+	gt_prof_release();
 	if (atomic_read(&gt_errors))
 		pr_err("gomalloc_test: %s: %d check(s) failed at unload\n", gt_test,
 		       atomic_read(&gt_errors));

@@ -173,6 +173,17 @@
  *	objects: a type holding an rcu_head is too big for a tiny sub-object).
  *	Unload flushes and waits for them before anything drains.
  *
+ * The kernel's tools
+ *
+ *	kmem events: every public entry first tests the static key of its
+ *	kmem event (kmalloc, kfree, kmem_cache_alloc, kmem_cache_free), one
+ *	5-byte nop while the event is off, and while it is on takes an
+ *	out-of-line copy of itself that emits the event around the same
+ *	path: the fast path keeps nothing alive for the event. Bytes given
+ *	are the usable size; typed caches emit theirs on a shadow kmem_cache
+ *	named gomalloc:NAME that is never allocated from. gofree_rcu()'s
+ *	objects are traced as kfree when the grace period has freed them.
+ *
  * init_on_free
  *
  *	A freed object is zeroed when freed but for its LIFO link, which
@@ -180,6 +191,24 @@
  *	caller records) are zeroed when their pages go back to the heap. So
  *	with init_on_alloc off nothing of a freed object reaches the next
  *	user.
+ *
+ * KASAN (generic mode only: masan.c, empty inlines without it)
+ *
+ *	A free is poisoned (KASAN_SLAB_FREE) where it is accepted and before
+ *	the object can be handed out again: in gm_mcache_free_owned_at()
+ *	before the LIFO push, in gm_mcentral_free_remote() before the free
+ *	bit is set, in the large free after its claim (gm_asan_free()); a
+ *	tiny sub-object's free recomputes its block's two granules from the
+ *	masks. Hand-outs unpoison exactly the bytes asked for where the API
+ *	returns them (gm_asan_alloc(): gomalloc, gomalloc_tiny, gorealloc,
+ *	the typed-cache and bulk calls), the rest of the element (of a large
+ *	object, its pages) poisoned as a red zone; gomalloc_usable_size()
+ *	unpoisons the usable size. Carved spans start poisoned, so do heap
+ *	free runs and new arenas. gomalloc's own accesses into objects go
+ *	around it: the LIFO link through gm_link_read/write(), zeroing by
+ *	gm_zero() (asm) or gm_memset_nocheck(), debug mode's red zones and
+ *	records with reports off (as SLUB's metadata_access_enable()),
+ *	constructors on their slot alone unpoisoned.
  *
  * Why per-context caches and preempt_disable
  *
@@ -240,7 +269,8 @@
  *   batch locks (raw, mrcu.c) nest nothing of ours, only call_rcu(); a
  *   caller may hold any lock of its own around them. Every spinlock is
  *   taken with interrupts saved (callers may be in hardirq context); no
- *   lock is held across alloc_pages() with a gfp that may sleep. mcaches
+ *   lock is held across alloc_pages() with a gfp that may sleep. Under
+ *   KASAN, gm_asan_tiny_lock (raw, masan.c) nests nothing either. mcaches
  *   take no lock: draining another CPU's caches is done on that CPU by a
  *   work item, after the CPU is dead, or at unload. The index is read
  *   locklessly with preemption disabled (an RCU reader).
@@ -263,10 +293,12 @@
  *	back to it), and per-object charging (obj_cgroup_charge) is not
  *	exported to modules, so typed caches refuse SLAB_ACCOUNT and
  *	SLAB_RECLAIM_ACCOUNT (create fails naming the flag); debug mode does
- *	not check typed caches' objects; no KASAN or kmemleak integration
- *	for our objects; no global sweep cycles (Go's sweepgen advances every GC;
- *	ours stays put and only names span states); spans are not returned
- *	to the heap from a CPU's cache until it is given back. Memory above
+ *	not check typed caches' objects; no kmemleak integration for our
+ *	objects, and KASAN only in its generic mode (the tag-based modes
+ *	leave them untracked, masan.h); no global sweep cycles (Go's
+ *	sweepgen advances every GC; ours stays put and only names span
+ *	states); spans are not returned to the heap from a CPU's cache
+ *	until it is given back. Memory above
  *	the first 64 TiB of the direct map is not used: the first 8 blocks
  *	found there are held back (pages_unindexed) until memory pressure or
  *	unload, so growth goes on with other memory.
@@ -282,9 +314,11 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <kunit/test.h>
+#include <trace/events/kmem.h>
 #include <kunit/resource.h>
 #include <gomalloc.h>
 #include "gm_compat.h"
+#include "masan.h"
 #include "mem.h"
 #include "mreport.h"
 #include "mstats.h"
@@ -316,6 +350,7 @@ static noinline void *gm_alloc_slow(size_t size, gfp_t gfp, unsigned long ip)
 	p = gm_mcache_large_alloc(size, gfp);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(size, gfp);
+	gm_asan_alloc(p, size);
 	return p;
 }
 
@@ -334,16 +369,12 @@ static __always_inline void *gm_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	p = gm_mcache_alloc(spc, size, gfp, ip, true);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(size, gfp);
+	gm_asan_alloc(p, size);	/* handed out (masan.h) */
 	return p;
 }
 
-void *gomalloc(size_t size, gfp_t gfp)
-{
-	return gm_alloc(size, gfp, _RET_IP_);
-}
-EXPORT_SYMBOL_GPL(gomalloc);
-
-void *gomalloc_tiny(size_t size, gfp_t gfp)
+/* gomalloc_tiny() for a caller at @ip. */
+static __always_inline void *gm_tiny_entry(size_t size, gfp_t gfp, unsigned long ip)
 {
 	void *p;
 
@@ -351,16 +382,16 @@ void *gomalloc_tiny(size_t size, gfp_t gfp)
 	if (unlikely(gfp & GM_GFP_REFUSED))
 		return gm_report_refused(size, gfp);
 	if (unlikely(size - 1 >= GOMALLOC_TINY_MAX))
-		return size > GOMALLOC_TINY_MAX ? gm_alloc(size, gfp, _RET_IP_) :
-						  gm_alloc_slow(size, gfp, _RET_IP_);
-	p = gm_tiny_alloc(size, gfp, _RET_IP_);
+		return size > GOMALLOC_TINY_MAX ? gm_alloc(size, gfp, ip) :
+						  gm_alloc_slow(size, gfp, ip);
+	p = gm_tiny_alloc(size, gfp, ip);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(size, gfp);
+	gm_asan_alloc(p, size);
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, size);
 	return p;
 }
-EXPORT_SYMBOL_GPL(gomalloc_tiny);
 
 /* gofree() for a caller at @ip. */
 static __always_inline void gm_free(const void *ptr, unsigned long ip)
@@ -368,37 +399,71 @@ static __always_inline void gm_free(const void *ptr, unsigned long ip)
 	gm_mcache_free_any(ptr, ip);
 }
 
+/*
+ * The kernel's kmem events (kmem:kmalloc, kmem:kfree), so perf kmem,
+ * bpftrace and tracefs see gomalloc's objects beside SLUB's. Each public
+ * entry tests the event's static key first, a nop while the event is off,
+ * and while it is on takes one of these out-of-line copies of itself:
+ * nothing the fast path holds is kept alive for the event.
+ */
+static noinline void *gm_alloc_traced(size_t size, gfp_t gfp, unsigned long ip,
+				      bool tiny)
+{
+	void *p = tiny ? gm_tiny_entry(size, gfp, ip) : gm_alloc(size, gfp, ip);
+
+	trace_kmalloc(ip, p, size, gm_mcache_usable_size(p), gfp, NUMA_NO_NODE);
+	return p;
+}
+
+static noinline void gm_free_traced(const void *ptr, unsigned long ip)
+{
+	trace_kfree(ip, ptr);
+	gm_free(ptr, ip);
+}
+
+/* Public entries: the event's key, then the untraced path. */
+static __always_inline void *gm_alloc_tr(size_t size, gfp_t gfp, unsigned long ip)
+{
+	if (trace_kmalloc_enabled())
+		return gm_alloc_traced(size, gfp, ip, false);
+	return gm_alloc(size, gfp, ip);
+}
+
+static __always_inline void gm_free_tr(const void *ptr, unsigned long ip)
+{
+	if (trace_kfree_enabled())
+		gm_free_traced(ptr, ip);
+	else
+		gm_free(ptr, ip);
+}
+
+void *gomalloc(size_t size, gfp_t gfp)
+{
+	return gm_alloc_tr(size, gfp, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(gomalloc);
+
+void *gomalloc_tiny(size_t size, gfp_t gfp)
+{
+	if (trace_kmalloc_enabled())
+		return gm_alloc_traced(size, gfp, _RET_IP_, true);
+	return gm_tiny_entry(size, gfp, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(gomalloc_tiny);
+
 void gofree(const void *ptr)
 {
-	gm_free(ptr, _RET_IP_);
+	gm_free_tr(ptr, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gofree);
 
+/* As ksize(): under KASAN the whole usable size becomes accessible. */
 size_t gomalloc_usable_size(const void *ptr)
 {
-	unsigned long p = (unsigned long)ptr;
-	struct gm_mspan *s;
-	unsigned int idx;
+	size_t n = gm_mcache_usable_size(ptr);
 
-	if (ZERO_OR_NULL_PTR(ptr))
-		return 0;
-	preempt_disable();	/* an RCU reader of the index */
-	s = gm_span_of(ptr);
-	preempt_enable();
-	if (!s)
-		return 0;
-	if (s->state == GM_SPAN_LARGE)
-		return p == s->base ? (size_t)s->npages << PAGE_SHIFT : 0;
-	if (s->state == GM_SPAN_TINY)
-		return gm_tiny_usable(s, p);
-	if (s->state == GM_SPAN_DEBUG)
-		return gm_debug_usable(s, p);
-	idx = gm_span_objindex(s, p);	/* small and typed-cache objects */
-	if (s->base + idx * s->elemsize != p || idx >= s->nelems ||
-	    !test_bit(idx, s->alloc_bits) || test_bit(idx, s->cached_bits) ||
-	    test_bit(idx, s->free_bits))
-		return 0;
-	return gm_span_keeps_contents(s) ? s->link_off : s->elemsize;
+	gm_asan_usable(ptr, n);
+	return n;
 }
 EXPORT_SYMBOL_GPL(gomalloc_usable_size);
 
@@ -437,25 +502,27 @@ void *gorealloc(const void *ptr, size_t new_size, gfp_t gfp)
 	void *n;
 
 	if (ZERO_OR_NULL_PTR(ptr))
-		return gm_alloc(new_size, gfp, _RET_IP_);
+		return gm_alloc_tr(new_size, gfp, _RET_IP_);
 	if (!new_size) {
-		gm_free(ptr, _RET_IP_);
+		gm_free_tr(ptr, _RET_IP_);
 		return ZERO_SIZE_PTR;
 	}
-	old = gomalloc_usable_size(ptr);
+	old = gomalloc_usable_size(ptr);	/* under KASAN: all accessible, for the copy */
 	if (!old) {
 		atomic_long_inc(&gm_errors.invalid_frees);
 		pr_err_ratelimited("%s(%p) from %pS: not a live gomalloc object\n",
 				   __func__, ptr, (void *)_RET_IP_);
 		return NULL;
 	}
-	if (new_size <= old)
+	if (new_size <= old) {
+		gm_asan_alloc(ptr, new_size);	/* exactly @new_size accessible */
 		return (void *)ptr;
-	n = gm_alloc(new_size, gfp, _RET_IP_);
+	}
+	n = gm_alloc_tr(new_size, gfp, _RET_IP_);
 	if (!n)
 		return NULL;
 	memcpy(n, ptr, old);
-	gm_free(ptr, _RET_IP_);
+	gm_free_tr(ptr, _RET_IP_);
 	return n;
 }
 EXPORT_SYMBOL_GPL(gorealloc);
@@ -477,18 +544,26 @@ int gomalloc_bulk(size_t size, gfp_t gfp, size_t n, void **p)
 	if (likely(size - 1 < GM_MAX_SMALL_SIZE)) {
 		spc = gm_size_to_class(size);
 		i = gm_mcache_alloc_bulk(spc, size, gfp, n, p, _RET_IP_, true);
-		if (i == n)
+		if (i == n) {
+			for (i = 0; i < n; i++)
+				gm_asan_alloc(p[i], size);
+			if (trace_kmalloc_enabled())
+				for (i = 0; i < n; i++)
+					trace_kmalloc(_RET_IP_, p[i], size, gm_mcache_usable_size(p[i]),
+						      gfp, NUMA_NO_NODE);
 			return n;
-		gm_report_alloc_failed(size, gfp);
-	} else {
-		for (; i < n; i++) {
-			p[i] = gm_alloc(size, gfp, _RET_IP_);
-			if (ZERO_OR_NULL_PTR(p[i]))
-				break;
 		}
-		if (i == n)
-			return n;
+		gm_report_alloc_failed(size, gfp);
+		gm_mcache_free_bulk(0, i, p, _RET_IP_);	/* untraced, as they were */
+		return 0;
 	}
+	for (; i < n; i++) {
+		p[i] = gm_alloc_tr(size, gfp, _RET_IP_);
+		if (ZERO_OR_NULL_PTR(p[i]))
+			break;
+	}
+	if (i == n)
+		return n;
 	gofree_bulk(i, p);
 	return 0;
 }
@@ -496,6 +571,11 @@ EXPORT_SYMBOL_GPL(gomalloc_bulk);
 
 void gofree_bulk(size_t n, void **p)
 {
+	size_t i;
+
+	if (trace_kfree_enabled())
+		for (i = 0; i < n; i++)
+			trace_kfree(_RET_IP_, p[i]);
 	gm_mcache_free_bulk(0, n, p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gofree_bulk);

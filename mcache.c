@@ -14,6 +14,7 @@
 #include <linux/random.h>
 #include <linux/workqueue.h>
 #include "gm_compat.h"
+#include "masan.h"
 #include "mem.h"
 #include "mreport.h"
 #include "mcache.h"
@@ -617,6 +618,37 @@ size_t gm_tiny_usable(struct gm_mspan *s, unsigned long p)
 	return gm_tiny_size(m, off);
 }
 
+/*
+ * The bytes @ptr may use, 0 if it is no live object: gomalloc_usable_size(),
+ * and the kmem events' and kmemleak's sizes.
+ */
+size_t gm_mcache_usable_size(const void *ptr)
+{
+	unsigned long p = (unsigned long)ptr;
+	struct gm_mspan *s;
+	unsigned int idx;
+
+	if (ZERO_OR_NULL_PTR(ptr))
+		return 0;
+	preempt_disable();	/* an RCU reader of the index */
+	s = gm_span_of(ptr);
+	preempt_enable();
+	if (!s)
+		return 0;
+	if (s->state == GM_SPAN_LARGE)
+		return p == s->base ? (size_t)s->npages << PAGE_SHIFT : 0;
+	if (s->state == GM_SPAN_TINY)
+		return gm_tiny_usable(s, p);
+	if (s->state == GM_SPAN_DEBUG)
+		return gm_debug_usable(s, p);
+	idx = gm_span_objindex(s, p);	/* small and typed-cache objects */
+	if (s->base + idx * s->elemsize != p || idx >= s->nelems ||
+	    !test_bit(idx, s->alloc_bits) || test_bit(idx, s->cached_bits) ||
+	    test_bit(idx, s->free_bits))
+		return 0;
+	return gm_span_keeps_contents(s) ? s->link_off : s->elemsize;
+}
+
 void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 {
 	struct gm_tiny_block *m;
@@ -638,6 +670,7 @@ void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 	size = gm_tiny_size(m, off);
 	if (want_init_on_free())
 		memset((void *)p, 0, size);
+	gm_asan_tiny_free(s, (void *)p, bit);
 	old = atomic_fetch_or(bit, &m->free_mask);
 	if (old & bit) {	/* a racing double free */
 		gm_report_free((void *)p, "tiny object freed twice", true, ip);
@@ -715,7 +748,7 @@ void *gm_mcache_large_alloc(size_t size, gfp_t gfp)
 	c->large_pages_alloc += npages;
 	preempt_enable();
 	if (want_init_on_alloc(gfp))
-		memset((void *)s->base, 0, (size_t)npages << PAGE_SHIFT);
+		gm_memset_nocheck((void *)s->base, 0, (size_t)npages << PAGE_SHIFT);
 	return (void *)s->base;
 }
 GM_EXPORT_INTERNAL(gm_mcache_large_alloc);
@@ -735,8 +768,9 @@ void gm_mcache_large_free(struct gm_mspan *s, unsigned long ip)
 		gm_report_free((void *)s->base, "large object freed twice", true, ip);
 		return;
 	}
+	gm_asan_free(s, (void *)s->base);
 	if (want_init_on_free())
-		memset((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
+		gm_memset_nocheck((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
 	preempt_disable();
 	c = gm_this_mcache();
 	c->large_frees++;

@@ -7,6 +7,7 @@
 #include <linux/mm.h>
 #include <linux/preempt.h>
 #include <linux/string.h>
+#include "masan.h"
 #include "mheap.h"
 #include "mspan.h"
 
@@ -158,9 +159,9 @@ static __always_inline void *gm_mcache_take_at(struct gm_mcache_class *cc,
 		if (!p)		/* never: spans do not start at 0 */
 			__builtin_unreachable();
 		cc->nmalloc++;
-		cc->freelist = gm_fl_link(p + off, *(unsigned long *)(p + off));
+		cc->freelist = gm_fl_link(p + off, gm_link_read(p + off));
 		if (want_init_on_free())
-			*(unsigned long *)(p + off) = 0;
+			gm_link_write(p + off, 0);
 		s->alloc_count++;
 		return p;
 	}
@@ -239,12 +240,13 @@ static __always_inline bool gm_mcache_free_owned_at(struct gm_mcache_class *cc,
 		     gm_word_test(cached | READ_ONCE(s->free_bits[w]), idx)))
 		return false;
 	cc->nfree++;
+	gm_asan_free(s, p);	/* freed from here on: poisoned before it is listed */
 	if (zero && want_init_on_free())
 		gm_zero(p, s->elemsize);
 	gm_word_set(&cached, idx);
 	s->cached_bits[w] = cached;
 	s->alloc_count--;
-	*(unsigned long *)(p + off) = gm_fl_link(p + off, cc->freelist);
+	gm_link_write(p + off, gm_fl_link(p + off, cc->freelist));
 	cc->freelist = idx;
 	return true;
 }
@@ -356,6 +358,7 @@ unsigned long gm_mcache_freeable_pages(void);
 void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip);
 void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip);
 size_t gm_tiny_usable(struct gm_mspan *s, unsigned long p);
+size_t gm_mcache_usable_size(const void *ptr);
 void *gm_mcache_large_alloc(size_t size, gfp_t gfp);
 void gm_mcache_large_free(struct gm_mspan *s, unsigned long ip);
 

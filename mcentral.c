@@ -19,6 +19,7 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include "gm_compat.h"
+#include "masan.h"
 #include "mem.h"
 #include "mreport.h"
 #include "mcentral.h"
@@ -185,7 +186,7 @@ static void gm_mcentral_rcu_release(struct rcu_head *head)
 static void gm_mcentral_release(struct gm_mcentral *c, struct gm_mspan *s)
 {
 	if (gm_spc_is_debug(s->spanclass) && want_init_on_free())
-		memset((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
+		gm_memset_nocheck((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
 	if (s->tiny) {
 		gm_fixalloc_free(&gm_heap.tinyalloc, s->tiny);
 		s->tiny = NULL;
@@ -217,11 +218,13 @@ static struct gm_mspan *gm_mcentral_grow(struct gm_mcentral *c, gfp_t gfp)
 	}
 	/* Debug spans: no stale "freed" metadata from the pages' earlier life. */
 	if (gm_spc_is_debug(spc))
-		memset((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
+		gm_memset_nocheck((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
+	gm_asan_span_new(s);
 	/* As SLUB: a constructor runs once per slot, when the slot is made. */
 	if (c->ctor)
 		for (i = 0; i < s->nelems; i++)
-			c->ctor((void *)(s->base + (unsigned long)i * s->elemsize));
+			gm_asan_ctor(c->ctor, (void *)(s->base + (unsigned long)i * s->elemsize),
+				     c->link_off);
 	gm_heap_publish(s, gm_spc_is_tiny(spc) ? GM_SPAN_TINY :
 			gm_spc_is_debug(spc) ? GM_SPAN_DEBUG :
 			gm_spc_is_cache(spc) ? GM_SPAN_CACHE : GM_SPAN_SMALL);
@@ -356,8 +359,10 @@ bool gm_mcentral_free_remote(struct gm_mspan *s, unsigned int idx, const void *p
 		gm_report_free(p, "object is not allocated (double free?)", true, ip);
 		return false;
 	}
+	/* Poisoned before its bit is set: after it the owner may hand it out. */
+	gm_asan_free(s, p);
 	if (want_init_on_free() && s->state != GM_SPAN_DEBUG && !gm_span_keeps_contents(s))
-		memset((void *)p, 0, s->elemsize);
+		gm_memset_nocheck((void *)p, 0, s->elemsize);
 	if (atomic_inc_return(&s->npending) == 1)
 		dbl = gm_mcentral_pending_free(s, idx);
 	else

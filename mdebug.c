@@ -12,6 +12,10 @@
  * Frees go through the spans' remote-free path, so a freed object stays
  * poisoned until its span is swept (a short quarantine).
  *
+ * Under KASAN the red zone and metadata are poisoned as past the object, a
+ * freed element as freed: the accesses here run between gm_asan_meta_begin()
+ * and gm_asan_meta_end() (masan.h).
+ *
  * Locking: gm_dclasses[sc].lock (irqsave) serialises debug allocations, frees
  * and validation of class sc; mcentral.lock nests inside it (lock order:
  * gomalloc_mod.c).
@@ -25,6 +29,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include "gm_compat.h"
+#include "masan.h"
 #include "mem.h"
 #include "mreport.h"
 #include "mcentral.h"
@@ -96,6 +101,7 @@ static void gm_dbg_report(struct gm_mspan *s, unsigned long obj, const char *bug
 	struct gm_dmeta *m = gm_dmeta(s, obj);
 	unsigned int sc = gm_spc_sizeclass(s->spanclass);
 
+	gm_asan_meta_begin();
 	pr_err("=============================================================================\n");
 	pr_err("BUG gomalloc-%u (class %u, debug): %s\n", gm_class_to_size[sc], sc, bug);
 	pr_err("-----------------------------------------------------------------------------\n");
@@ -108,6 +114,7 @@ static void gm_dbg_report(struct gm_mspan *s, unsigned long obj, const char *bug
 	pr_err("INFO: Object 0x%p @offset=%lu size=%u (element %u bytes)\n",
 	       (void *)obj, obj - s->base, m->size, s->elemsize);
 	pr_err("FIX gomalloc-%u: %s\n", gm_class_to_size[sc], fix);
+	gm_asan_meta_end();
 	gm_dbg_count();
 }
 
@@ -210,6 +217,7 @@ void *gm_debug_alloc(size_t size, gfp_t gfp, unsigned long ip)
 		}
 	}
 	s = dc->cur;
+	gm_asan_meta_begin();
 	gm_dbg_check_free_slot(s, (unsigned long)p);
 	flags_dbg = READ_ONCE(gm_debug_flags);
 	m = gm_dmeta(s, (unsigned long)p);
@@ -220,11 +228,12 @@ void *gm_debug_alloc(size_t size, gfp_t gfp, unsigned long ip)
 	if (flags_dbg & GM_DEBUG_TRACK)
 		gm_dbg_set_track(&m->alloc, ip);
 	memset(p + size, GM_RED_ACTIVE, gm_red_end(s, (unsigned long)p) - (unsigned long)p - size);
+	gm_asan_meta_end();
 	WRITE_ONCE(dc->nmalloc, dc->nmalloc + 1);
 	spin_unlock_irqrestore(&dc->lock, flags);
 	atomic_long_add(size, &gm_dbg_bytes_alloc);
 	if (want_init_on_alloc(gfp))
-		memset(p, 0, size);
+		gm_memset_nocheck(p, 0, size);	/* unpoisoned only once handed out */
 	return p;
 }
 
@@ -253,8 +262,10 @@ void gm_debug_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 	}
 	spin_lock_irqsave(&dc->lock, flags);
 	m = gm_dmeta(s, p);
+	gm_asan_meta_begin();
 	if (!gm_bit(s->alloc_bits, idx) || test_bit(idx, s->free_bits) ||
 	    m->magic != GM_MAGIC_LIVE) {
+		gm_asan_meta_end();
 		atomic_long_inc(&gm_errors.double_frees);
 		gm_dbg_report(s, p, "Object already free", NULL, "Free ignored");
 		spin_unlock_irqrestore(&dc->lock, flags);
@@ -274,6 +285,7 @@ void gm_debug_free(struct gm_mspan *s, unsigned long p, unsigned long ip)
 	}
 	memset((void *)p + m->size, GM_RED_INACTIVE, gm_red_end(s, p) - p - m->size);
 	atomic_long_add(m->size, &gm_dbg_bytes_free);
+	gm_asan_meta_end();
 	WRITE_ONCE(dc->nfree, dc->nfree + 1);
 	ok = gm_mcentral_free_remote(s, idx, (void *)p, ip);
 	spin_unlock_irqrestore(&dc->lock, flags);
@@ -284,13 +296,18 @@ size_t gm_debug_usable(struct gm_mspan *s, unsigned long p)
 {
 	unsigned int idx = gm_span_objindex(s, p);
 	struct gm_dmeta *m = gm_dmeta(s, p);
+	size_t n = 0;
 
 	if (idx >= s->nelems)
 		return 0;
 	if (s->base + idx * s->elemsize != p || !gm_bit(s->alloc_bits, idx) ||
-	    test_bit(idx, s->free_bits) || READ_ONCE(m->magic) != GM_MAGIC_LIVE)
+	    test_bit(idx, s->free_bits))
 		return 0;
-	return READ_ONCE(m->size);
+	gm_asan_meta_begin();
+	if (READ_ONCE(m->magic) == GM_MAGIC_LIVE)
+		n = READ_ONCE(m->size);
+	gm_asan_meta_end();
+	return n;
 }
 
 /* ---- validation: every debug object of every class ---- */
@@ -302,6 +319,7 @@ static unsigned long gm_dbg_validate_span(struct gm_mspan *s)
 
 	lockdep_assert_held(&gm_dclasses[gm_spc_sizeclass(s->spanclass)].lock);
 
+	gm_asan_meta_begin();
 	for (idx = 0; idx < s->nelems; idx++) {
 		struct gm_dmeta *m;
 
@@ -317,6 +335,7 @@ static unsigned long gm_dbg_validate_span(struct gm_mspan *s)
 			checked++;
 		}
 	}
+	gm_asan_meta_end();
 	return checked;
 }
 

@@ -20,6 +20,7 @@
 #include <linux/string.h>
 #include <linux/fault-inject.h>
 #include "gm_compat.h"
+#include "masan.h"
 #include "mem.h"
 #include "mreport.h"
 #include "mheap.h"
@@ -559,6 +560,7 @@ static int gm_heap_grow(unsigned int npages, gfp_t gfp)
 	a->order = order;
 	a->npages = 1U << order;
 	a->base = (unsigned long)page_address(page);
+	gm_asan_heap_free(a->base, (size_t)a->npages << PAGE_SHIFT);
 	/*
 	 * Index pages for the arena, then the arena on the list under the
 	 * heap lock, with its index still there: a release of another arena
@@ -693,6 +695,7 @@ void gm_heap_free(struct gm_mspan *s)
 
 	WRITE_ONCE(s->state, GM_SPAN_DEAD);
 	s->spanclass = 0;
+	gm_asan_heap_free(s->base, (size_t)s->npages << PAGE_SHIFT);
 	spin_lock_irqsave(&gm_heap.lock, flags);
 	gm_heap_free_run_locked(s);
 	spin_unlock_irqrestore(&gm_heap.lock, flags);

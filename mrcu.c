@@ -12,8 +12,10 @@
 #include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
+#include <trace/events/kmem.h>
 #include <gomalloc.h>
 #include "gm_compat.h"
 #include "mreport.h"
@@ -88,8 +90,10 @@ static void gm_rcu_free_batch(struct rcu_head *head)
 	struct gm_rcu_batch *b = container_of(head, struct gm_rcu_batch, rcu);
 	unsigned int i, nr = b->nr;
 
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < nr; i++) {
+		trace_kfree(_THIS_IP_, b->objs[i]);	/* as kvfree_rcu()'s frees */
 		gm_mcache_free_any(b->objs[i], _THIS_IP_);
+	}
 	this_cpu_sub(gm_rcu_cpus.pending, nr);
 	gm_rcu_keep(per_cpu_ptr(&gm_rcu_cpus, b->cpu), b);
 }
@@ -116,10 +120,12 @@ static void gm_rcu_free_single(struct rcu_head *head)
 {
 	unsigned long obj = gm_rcu_obj_of(head);
 
-	if (obj)
+	if (obj) {
+		trace_kfree(_THIS_IP_, (void *)obj);
 		gm_mcache_free_any((void *)obj, _THIS_IP_);
-	else
+	} else {
 		gm_rcu_report(head, "not inside a gomalloc object; nothing freed");
+	}
 	this_cpu_dec(gm_rcu_cpus.pending);
 }
 

@@ -7,6 +7,7 @@
 #include <linux/mm.h>
 #include <linux/string.h>
 #include "gm_compat.h"
+#include "masan.h"
 #include "mem.h"
 #include "mreport.h"
 #include "mcentral.h"
@@ -78,8 +79,8 @@ void gm_span_uncache_objects(struct gm_mspan *s)
 		while (zero && c) {
 			unsigned int idx = w * BITS_PER_LONG + __ffs(c);
 
-			*(unsigned long *)(s->base + (unsigned long)idx * s->elemsize +
-					   s->link_off) = 0;
+			gm_link_write((void *)(s->base + (unsigned long)idx * s->elemsize +
+					       s->link_off), 0);
 			c &= c - 1;
 		}
 	}

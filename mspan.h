@@ -100,12 +100,15 @@ struct gm_mspan {
 
 /*
  * Zero an object. On x86 an inline `rep stosb` (what memset() itself does on
- * ERMS CPUs) saves the call and return on the allocation fast path.
+ * ERMS CPUs) saves the call and return on the allocation fast path; KASAN
+ * does not check it (gomalloc's own zeroing of a whole element).
  */
 static __always_inline void gm_zero(void *p, size_t n)
 {
 #ifdef CONFIG_X86_64
 	asm volatile("rep stosb" : "+D" (p), "+c" (n) : "a" (0) : "memory");
+#elif defined(CONFIG_KASAN)
+	__memset(p, 0, n);	/* past the object the element is poisoned (masan.h) */
 #else
 	memset(p, 0, n);
 #endif

@@ -13,8 +13,10 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <trace/events/kmem.h>
 #include <gomalloc.h>
 #include "gm_compat.h"
+#include "masan.h"
 #include "mreport.h"
 #include "mheap.h"
 #include "typedcache.h"
@@ -154,9 +156,31 @@ static struct gomalloc_cache *gm_cache_find(const char *name)
 	return NULL;
 }
 
-/* Free what create allocated: the name, the cache itself. */
+/*
+ * The kmem_cache the kernel's kmem_cache_alloc/free events read (their
+ * prototypes take one): named gomalloc:NAME, of the cache's size and
+ * alignment, never allocated from. SLAB_NOLEAKTRACE keeps SLUB from
+ * merging it, so the name stays ours, without changing its layout.
+ */
+static void gm_cache_trace_init(struct gomalloc_cache *c, unsigned int align)
+{
+#ifdef CONFIG_TRACEPOINTS
+	char *tname = kasprintf(GFP_KERNEL, "gomalloc:%s", c->name);
+
+	if (tname)
+		c->trace_kc = kmem_cache_create(tname, c->size, align,
+						SLAB_NOLEAKTRACE, NULL);
+	kfree(tname);	/* SLUB keeps its own copy */
+	if (!c->trace_kc)
+		pr_warn("cache %s: no kmem_cache_alloc/free events (no shadow kmem_cache)\n",
+			c->name);
+#endif
+}
+
+/* Free what create allocated: the name, the shadow, the cache itself. */
 static void gm_cache_free_struct(struct gomalloc_cache *c)
 {
+	kmem_cache_destroy(c->trace_kc);
 	kfree(c->name);
 	kfree(c);
 }
@@ -208,6 +232,7 @@ struct gomalloc_cache *gomalloc_cache_create(const char *name, unsigned int size
 	}
 	list_add_tail(&c->node, &gm_caches);
 	mutex_unlock(&gm_caches_lock);
+	gm_cache_trace_init(c, align);
 	return c;
 
 fail:
@@ -246,20 +271,53 @@ static __always_inline void *gm_cache_alloc(struct gomalloc_cache *c, gfp_t gfp,
 	/* __GFP_ZERO always; init_on_alloc never over a ctor's work. */
 	if (unlikely(gfp & __GFP_ZERO) || (c->init && want_init_on_alloc(gfp)))
 		gm_zero(p, c->size);
+	gm_asan_alloc(p, c->size);
 	return p;
+}
+
+/* gomalloc_cache_alloc() for a caller at @ip, after might_alloc(). */
+static __always_inline void *gm_cache_alloc_entry(struct gomalloc_cache *c, gfp_t gfp,
+						  unsigned long ip)
+{
+	void *p;
+
+	if (unlikely(gfp & GM_GFP_REFUSED))
+		return gm_report_refused(c->size, gfp);
+	p = gm_cache_alloc(c, gfp, ip);
+	if (unlikely(!p))
+		return gm_report_alloc_failed(c->size, gfp);
+	return p;
+}
+
+/*
+ * The kernel's kmem_cache_alloc/free events, out of line as gomalloc()'s
+ * kmalloc/kfree are: the entries test the events' static keys first.
+ * gomalloc_cache_free(NULL, p) is traced as kfree.
+ */
+static noinline void *gm_cache_alloc_traced(struct gomalloc_cache *c, gfp_t gfp,
+					    unsigned long ip)
+{
+	void *p = gm_cache_alloc_entry(c, gfp, ip);
+
+	if (c->trace_kc)
+		trace_kmem_cache_alloc(ip, p, c->trace_kc, gfp, NUMA_NO_NODE);
+	return p;
+}
+
+static void gm_cache_trace_free(struct gomalloc_cache *c, void *p, unsigned long ip)
+{
+	if (!c)
+		trace_kfree(ip, p);
+	else if (c->trace_kc)
+		trace_kmem_cache_free(ip, p, c->trace_kc);
 }
 
 void *gomalloc_cache_alloc(struct gomalloc_cache *c, gfp_t gfp)
 {
-	void *p;
-
-	might_alloc(gfp);
-	if (unlikely(gfp & GM_GFP_REFUSED))
-		return gm_report_refused(c->size, gfp);
-	p = gm_cache_alloc(c, gfp, _RET_IP_);
-	if (unlikely(!p))
-		return gm_report_alloc_failed(c->size, gfp);
-	return p;
+	might_alloc(gfp);	/* first: keeps the caller's address off the stack */
+	if (trace_kmem_cache_alloc_enabled())
+		return gm_cache_alloc_traced(c, gfp, _RET_IP_);
+	return gm_cache_alloc_entry(c, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_alloc);
 
@@ -292,9 +350,19 @@ other:
 }
 
 /* @c NULL: any gomalloc object (as kmem_cache_free_bulk(NULL, ...)). */
+static noinline void gm_cache_free_traced(struct gomalloc_cache *c, void *p,
+					  unsigned long ip)
+{
+	gm_cache_trace_free(c, p, ip);
+	gm_cache_free(c, p, ip);
+}
+
 void gomalloc_cache_free(struct gomalloc_cache *c, void *p)
 {
-	gm_cache_free(c, p, _RET_IP_);
+	if (trace_kmem_cache_free_enabled() || trace_kfree_enabled())
+		gm_cache_free_traced(c, p, _RET_IP_);
+	else
+		gm_cache_free(c, p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_free);
 
@@ -311,18 +379,28 @@ int gomalloc_cache_alloc_bulk(struct gomalloc_cache *c, gfp_t gfp, size_t n, voi
 	i = gm_mcache_alloc_bulk(c->spc, c->size, gfp, n, p, _RET_IP_, false);
 	if (unlikely(i < n)) {
 		gm_report_alloc_failed(c->size, gfp);
-		gomalloc_cache_free_bulk(c, i, p);
+		gm_mcache_free_bulk(c->spc, i, p, _RET_IP_);	/* untraced, as they were */
 		return 0;
 	}
 	if (unlikely(gfp & __GFP_ZERO) || (c->init && want_init_on_alloc(gfp)))
 		for (i = 0; i < n; i++)
 			gm_zero(p[i], c->size);
+	for (i = 0; i < n; i++)
+		gm_asan_alloc(p[i], c->size);
+	if (trace_kmem_cache_alloc_enabled() && c->trace_kc)
+		for (i = 0; i < n; i++)
+			trace_kmem_cache_alloc(_RET_IP_, p[i], c->trace_kc, gfp, NUMA_NO_NODE);
 	return n;
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_alloc_bulk);
 
 void gomalloc_cache_free_bulk(struct gomalloc_cache *c, size_t n, void **p)
 {
+	size_t i;
+
+	if (trace_kmem_cache_free_enabled() || trace_kfree_enabled())
+		for (i = 0; i < n; i++)
+			gm_cache_trace_free(c, p[i], _RET_IP_);
 	gm_mcache_free_bulk(c ? c->spc : 0, n, p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gomalloc_cache_free_bulk);

@@ -19,6 +19,7 @@ struct gomalloc_cache {
 	slab_flags_t flags;
 	struct list_head node;		/* gm_caches or gm_caches_kept */
 	char *name;
+	struct kmem_cache *trace_kc;	/* for the kmem events (gm_cache_trace_init) */
 };
 
 unsigned long gm_cache_destroy(struct gomalloc_cache *c);

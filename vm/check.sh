@@ -49,6 +49,7 @@ gm_build "$(gm_stock_kdir "$kver12")" "$out/build-612"
 for b in debug kcsan; do
 	[ -f "$out/build-$b/gomalloc_kunit.ko" ] || gm_die "gomalloc_kunit.ko was not built ($b kernel)"
 done
+[ -f "$out/build-debug/gomalloc_kasan_kunit.ko" ] || gm_die "gomalloc_kasan_kunit.ko was not built"
 
 # kunit_payload LABEL: the guest script that runs gomalloc_kunit.ko.
 kunit_payload() {
@@ -73,11 +74,14 @@ PAYLOAD
 # Guest 1: the debug kernel (KASAN, lockdep, atomic-sleep checks, KUnit).
 p="$out/payload-debug"
 mkdir -p "$p"
-cp "$out/build-debug/gomalloc_kunit.ko" "$p/"
+cp "$out/build-debug/gomalloc_kunit.ko" "$out/build-debug/gomalloc_kasan_kunit.ko" "$p/"
 gm_stage_kselftest "$out/build-debug" "$p"
 {
 	kunit_payload debug
 	echo 'sh ./ksft-run.sh debug'
+	# Last: each KASAN report its cases ask for taints the kernel, which turns
+	# lockdep off for the rest of the boot (selftests/kunit/kasan_kunit.c).
+	echo 'sh ./kunit-run.sh debug gomalloc_kasan_kunit'
 } >"$p/run.sh"
 
 # Guest 2: Debian's stock kernel, as users load the module.
@@ -146,9 +150,11 @@ mkdir -p "$h"
 
 # no_hash_pointers: the crng is not ready this early under emulation, so
 # %p in a debug report would print (____ptrval____) instead of the address.
-gm_log "guest 1: debug kernel, KUnit + kselftests (-smp 4, init_on_alloc=1, no_hash_pointers, movablecore=512M)"
+# kasan_multi_shot: every report the KASAN suite asks for, not the first only.
+gm_log "guest 1: debug kernel, KUnit + kselftests (-smp 4, init_on_alloc=1, no_hash_pointers, movablecore=512M, kasan_multi_shot)"
 "$GM_TOP/vm/boot.sh" -k "$dbg/arch/x86/boot/bzImage" -p "$p" -o "$out/debug" \
-	-t "${GOMALLOC_DEBUG_TIMEOUT:-600}" -s 4 -m 2048 -a "init_on_alloc=1 no_hash_pointers movablecore=512M" || true
+	-t "${GOMALLOC_DEBUG_TIMEOUT:-600}" -s 4 -m 2048 \
+	-a "init_on_alloc=1 no_hash_pointers movablecore=512M kasan_multi_shot" || true
 gm_log "guest 2: Debian stock $kver, kselftests (-smp 4)"
 "$GM_TOP/vm/boot.sh" -k "$(gm_stock_vmlinuz "$kver")" -p "$s" -o "$out/stock" \
 	-t "${GOMALLOC_STOCK_TIMEOUT:-300}" -s 4 -m 2048 || true
@@ -167,6 +173,7 @@ gm_log "guest 4: KCSAN kernel, KUnit + concurrency kselftests (-smp 4, no_hash_p
 rc=0
 python3 "$GM_TOP/vm/summarize.py" --expect-kunit debug --expect-kunit kcsan \
 	--expect-kunit-suites gomalloc_sizeclasses,gomalloc_heap,gomalloc_objects,gomalloc_debug,gomalloc_races,gomalloc_caches,gomalloc_rcu \
+	--expect-kunit-extra debug=gomalloc_kasan \
 	--expect-console "debug=heap alloc:on" --expect-console "stock-6.12=heap alloc:off, heap free:on" \
 	--expect-console "kcsan=kcsan: enabled early" \
 	host="$out/host" debug="$out/debug" kcsan="$out/kcsan" stock-6.1="$out/stock" \

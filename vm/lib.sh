@@ -152,5 +152,6 @@ gm_stage_kselftest() {
 	cp "$dest/selftests/gomalloc/module/"*.img "$payload/selftests/gomalloc/" 2>/dev/null || true
 	cp "$dest/gomalloc.ko" "$payload/"
 	cp "$GM_TOP/tools/gomalloc-top" "$payload/selftests/gomalloc/gomalloc-top"
-	cp "$GM_TOP/vm/ksft-run.sh" "$GM_TOP/vm/rmmod-gomalloc.sh" "$payload/"
+	cp "$GM_TOP/vm/ksft-run.sh" "$GM_TOP/vm/rmmod-gomalloc.sh" "$GM_TOP/vm/kunit-run.sh" \
+		"$payload/"
 }

@@ -55,6 +55,40 @@ def kernel_only_kcsan(lines):
     return skip
 
 
+# A KASAN report a test asked for: between "gomalloc-kasan: expect begin NAME"
+# and "... end NAME" (selftests/kunit/kasan_kunit.c), one "BUG: KASAN:" line.
+KASAN_EXPECT = re.compile(r"gomalloc-kasan: expect (begin|end) (.*\S)\s*$")
+KASAN_REPORT = re.compile(r"BUG: KASAN:")
+
+
+def complaints(lines):
+    """The complaint lines of a console, less one KASAN report line in each
+    span from "begin NAME" to the next marker when that is "end NAME". All
+    else counts: a second report or a warning in the span, a report outside
+    one, a span left open or closed under another name."""
+    bad, span, name = [], None, None
+
+    def close(matched):
+        excused = not matched
+        for l in span:
+            if not excused and KASAN_REPORT.search(l):
+                excused = True
+            else:
+                bad.append(l)
+
+    for l in lines:
+        m = KASAN_EXPECT.search(l)
+        if m:
+            if span is not None:
+                close(m.group(1) == "end" and m.group(2) == name)
+            span, name = ([], m.group(2)) if m.group(1) == "begin" else (None, None)
+        elif COMPLAINTS.search(l):
+            (bad if span is None else span).append(l)
+    if span is not None:
+        close(False)
+    return bad
+
+
 def watch(guest, label):
     """Console lines that mean the kernel complained. KCSAN reports about
     the kernel alone are listed, not counted."""
@@ -62,7 +96,7 @@ def watch(guest, label):
     skip = kernel_only_kcsan(lines)
     for i in sorted(skip):
         print(f"  {label}: console (the kernel's own race, not counted): {lines[i].strip()}")
-    bad = [l for i, l in enumerate(lines) if COMPLAINTS.search(l) and i not in skip]
+    bad = complaints([l for i, l in enumerate(lines) if i not in skip])
     for l in bad[:40]:
         print(f"  {label}: console: {l.strip()}")
     return bad
@@ -211,6 +245,10 @@ def main():
     ap.add_argument("--expect-kunit-suites", default="",
                     help="comma-separated KUnit suites each --expect-kunit "
                          "guest must report")
+    ap.add_argument("--expect-kunit-extra", action="append", default=[],
+                    metavar="LABEL=SUITES",
+                    help="comma-separated KUnit suites guest LABEL must also "
+                         "report")
     ap.add_argument("--expect-console", action="append", default=[],
                     metavar="LABEL=TEXT",
                     help="text that guest LABEL's console must contain")
@@ -225,7 +263,10 @@ def main():
         if label in a.expect_kunit:
             if not suites:
                 res["failed"].append(f"{label}: no KUnit suite reported results")
-            for s in want:
+            extra = [s for e in a.expect_kunit_extra
+                     if e.partition("=")[0] == label
+                     for s in e.partition("=")[2].split(",") if s]
+            for s in want + extra:
                 if s not in suites:
                     res["failed"].append(f"{label}: kunit: suite {s} did not run")
         for e in a.expect_console:

@@ -93,6 +93,11 @@ fresh kmissing
 sed -i '/# Subtest: gomalloc_objects/,/^ok 3 gomalloc_objects$/d' "$tmp/kmissing/debug/results.log"
 want='^FAIL debug: kunit: suite gomalloc_objects did not run$'
 expect "expected KUnit suite missing" 1 summ kmissing
+# A suite only one guest must run (--expect-kunit-extra LABEL=SUITES).
+want='^FAIL debug: kunit: suite gomalloc_kasan did not run$'
+expect "guest's extra KUnit suite missing" 1 summ clean --expect-kunit-extra debug=gomalloc_kasan
+want='^15 passed, 0 failed, 1 skipped$'
+expect "another guest's extra KUnit suite" 0 summ clean --expect-kunit-extra kcsan=gomalloc_kasan
 fresh knone
 sed -i '/^KUNIT-BEGIN/,/^KUNIT-END/{//!d}' "$tmp/knone/debug/results.log"
 want='^FAIL debug: no KUnit suite reported results$
@@ -155,6 +160,35 @@ sed -i 's/^KSFT-END$/&\nGM-FAIL stock-6.1: final rmmod gomalloc leaked: gomalloc
 	"$tmp/gmfail/stock/results.log"
 want='^FAIL stock-6.1: stock-6.1: final rmmod gomalloc leaked: .*still hold live objects'
 expect "GM-FAIL line" 1 summ gmfail
+
+# (f) KASAN reports: one between a test's matching begin/end markers is
+# expected (kasan_kunit.c); any other fails.
+kasan="$data/kasan-console.log"
+fresh kasanok
+cat "$kasan" "$kasan" >>"$tmp/kasanok/debug/console.log"
+want='^15 passed, 0 failed, 1 skipped$'
+expect "expected KASAN reports between their markers" 0 summ kasanok
+fresh kasanbare
+grep -v 'gomalloc-kasan: expect' "$kasan" >>"$tmp/kasanbare/debug/console.log"
+want='^FAIL debug: 1 kernel complaint line\(s\) on the console, first: .*BUG: KASAN: use-after-free in gm_rd'
+expect "KASAN report without markers" 1 summ kasanbare
+fresh kasanname
+sed 's/expect end small 64/expect end small 128/' "$kasan" >>"$tmp/kasanname/debug/console.log"
+want='^FAIL debug: 1 kernel complaint line\(s\) on the console, first: .*BUG: KASAN:'
+expect "KASAN report closed by another name's marker" 1 summ kasanname
+fresh kasantwo
+sed '/expect end/d' "$kasan" >>"$tmp/kasantwo/debug/console.log"
+grep -v 'gomalloc-kasan: expect begin' "$kasan" >>"$tmp/kasantwo/debug/console.log"
+want='^FAIL debug: 1 kernel complaint line\(s\) on the console, first: .*BUG: KASAN:'
+expect "second KASAN report between one pair of markers" 1 summ kasantwo
+fresh kasanopen
+sed '/expect end/d' "$kasan" >>"$tmp/kasanopen/debug/console.log"
+want='^FAIL debug: 1 kernel complaint line\(s\) on the console, first: .*BUG: KASAN:'
+expect "KASAN report after a begin marker never closed" 1 summ kasanopen
+fresh kasanwarn
+sed "/BUG: KASAN/r $data/warn-console.log" "$kasan" >>"$tmp/kasanwarn/debug/console.log"
+want='^FAIL debug: [0-9]+ kernel complaint line\(s\) on the console, first: .*WARNING: CPU: 0 PID: 1 at'
+expect "WARNING between KASAN markers" 1 summ kasanwarn
 
 # A boot option that did not take effect.
 want='^FAIL debug: console lacks "heap free:on"$'

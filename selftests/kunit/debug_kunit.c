@@ -97,11 +97,11 @@ static void gm_test_debug_redzone(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(p), (size_t)50);
-	p[50] = 0x12;		/* one past the end */
-	p[53] = 0x34;
+	gm_kunit_poke(p + 50, 0x12);	/* one past the end */
+	gm_kunit_poke(p + 53, 0x34);
 	KUNIT_EXPECT_EQ(test, gm_debug_validate(), 1UL);
 	KUNIT_EXPECT_EQ(test, gm_errors_seen, 1);
-	p[51] = 0x56;		/* again, caught by the free */
+	gm_kunit_poke(p + 51, 0x56);	/* again, caught by the free */
 	gofree(p);
 	KUNIT_EXPECT_EQ(test, gm_errors_seen, 2);
 }
@@ -112,9 +112,9 @@ static void gm_test_debug_use_after_free(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	gofree(p);
-	KUNIT_EXPECT_EQ(test, p[0], (u8)0x6b);	/* poisoned */
-	KUNIT_EXPECT_EQ(test, p[63], (u8)0xa5);
-	p[3] = 0x55;		/* write after free */
+	KUNIT_EXPECT_EQ(test, gm_kunit_peek(p), (u8)0x6b);	/* poisoned */
+	KUNIT_EXPECT_EQ(test, gm_kunit_peek(p + 63), (u8)0xa5);
+	gm_kunit_poke(p + 3, 0x55);	/* write after free */
 	KUNIT_EXPECT_EQ(test, gm_debug_validate(), 1UL);
 	KUNIT_EXPECT_EQ(test, gm_errors_seen, 1);
 	/* The report restored the poison: a second pass finds nothing. */
@@ -162,7 +162,7 @@ static void gm_test_debug_tiny_overflow(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_EQ(test, gomalloc_usable_size(p), (size_t)5);
-	p[5] = 0;
+	gm_kunit_poke(p + 5, 0);
 	gofree(p);
 	KUNIT_EXPECT_EQ(test, gm_errors_seen, 1);
 }

@@ -354,7 +354,7 @@ static void gm_fl_check(struct kunit *test, struct gm_fl_objs *o,
 {
 	char *p, *q, *r;
 
-	*(unsigned long *)o->a = link;	/* the write after free */
+	gm_kunit_poke_long(o->a, link);	/* the write after free */
 	p = gomalloc(64, GFP_KERNEL);
 	KUNIT_EXPECT_PTR_EQ(test, p, o->a);
 	q = gomalloc(64, GFP_KERNEL);

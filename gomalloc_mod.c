@@ -279,6 +279,18 @@
  *	entered with preemption still disabled and enable it themselves, so
  *	the fast paths keep nothing alive across a preempt_enable().
  *
+ * Races meant to happen
+ *
+ *	Some reads race with their owner on purpose: other CPUs' counters
+ *	and current spans (/proc/gomalloc, the shrinker's count), a remote
+ *	free's look at the owner's alloc_bits and cached_bits (test_bit),
+ *	the free fast path's look at free_bits and at the state and range
+ *	of a maybe stale index entry. Those loads are marked (READ_ONCE,
+ *	test_bit, atomics); the owners' stores stay plain, aligned words
+ *	that KCSAN's default rules (and x86) take as single copies. make
+ *	check runs KUnit and the concurrency kselftests in a KCSAN kernel
+ *	(vm/kcsan-kernel.config); a report there about gomalloc fails it.
+ *
  * Lock order
  *
  *   1. gm_mode_lock (mutex, in this file)

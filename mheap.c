@@ -495,7 +495,17 @@ struct gm_mspan *gm_heap_alloc_aligned_run_locked(unsigned int npages, unsigned 
 }
 GM_EXPORT_INTERNAL(gm_heap_alloc_aligned_run_locked);
 
-/* Give a run back, merging it with free neighbours in the same arena. */
+/*
+ * Give a run back, merging it with free neighbours in the same arena.
+ *
+ * A neighbour's state is read while its owner may be changing it without
+ * the heap lock: gm_heap_free() marks a span DEAD before it takes the lock,
+ * gm_heap_publish() and the large cache move in-use states. Benign: only
+ * the heap lock's holders make a span FREE or take it out of FREE, so the
+ * test for FREE is stable under the lock and a racing store only changes
+ * one state that is not FREE into another (a race KCSAN reported, strict
+ * mode). READ_ONCE pairs with those WRITE_ONCE()s.
+ */
 void gm_heap_free_run_locked(struct gm_mspan *s)
 {
 	struct gm_arena *a = s->arena;
@@ -504,7 +514,7 @@ void gm_heap_free_run_locked(struct gm_mspan *s)
 	lockdep_assert_held(&gm_heap.lock);
 	if (s->base > a->base) {
 		n = gm_span_entry(s->base - PAGE_SIZE);
-		if (n && n->state == GM_SPAN_FREE && gm_span_end(n) == s->base &&
+		if (n && READ_ONCE(n->state) == GM_SPAN_FREE && gm_span_end(n) == s->base &&
 		    n->arena == a) {
 			gm_free_remove(n);
 			s->base = n->base;
@@ -515,7 +525,7 @@ void gm_heap_free_run_locked(struct gm_mspan *s)
 	}
 	if (gm_span_end(s) < a->base + ((unsigned long)a->npages << PAGE_SHIFT)) {
 		n = gm_span_entry(gm_span_end(s));
-		if (n && n->state == GM_SPAN_FREE && n->base == gm_span_end(s) &&
+		if (n && READ_ONCE(n->state) == GM_SPAN_FREE && n->base == gm_span_end(s) &&
 		    n->arena == a) {
 			gm_free_remove(n);
 			s->npages += n->npages;
@@ -702,13 +712,17 @@ void gm_heap_free(struct gm_mspan *s)
 }
 GM_EXPORT_INTERNAL(gm_heap_free);
 
-/* Is @a wholly free (one free run covering it)? Heap lock held. */
+/*
+ * Is @a wholly free (one free run covering it)? Heap lock held. The state
+ * may be changing between two states that are not FREE meanwhile, as in
+ * gm_heap_free_run_locked().
+ */
 static bool gm_arena_free(struct gm_arena *a)
 {
 	struct gm_mspan *s = gm_span_entry(a->base);
 
 	lockdep_assert_held(&gm_heap.lock);
-	return s && s->state == GM_SPAN_FREE && s->base == a->base &&
+	return s && READ_ONCE(s->state) == GM_SPAN_FREE && s->base == a->base &&
 	       s->npages == a->npages;
 }
 

@@ -1,7 +1,8 @@
 #!/bin/bash
-# `make check`: KUnit (and the kselftests) in the debug kernel, the kselftests
-# in Debian's stock 6.1 and 6.12 kernels, the host checks, a console watch on
-# every guest, one summary.
+# `make check`: KUnit (and the kselftests) in the debug kernel, KUnit and the
+# concurrency kselftests in the KCSAN kernel, the kselftests in Debian's stock
+# 6.1 and 6.12 kernels, the host checks, a console watch on every guest, one
+# summary.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -36,20 +37,23 @@ mkdir -p "$out"
 dbg=$("$GM_TOP/vm/debug-kernel.sh" | tail -n 1) ||
 	gm_die "vm/debug-kernel.sh failed: no debug kernel"
 [ -f "$dbg/.gomalloc-done" ] || gm_die "debug kernel missing"
+kcsan=$("$GM_TOP/vm/debug-kernel.sh" "$GM_TOP/vm/kcsan-kernel.config" | tail -n 1) ||
+	gm_die "vm/debug-kernel.sh vm/kcsan-kernel.config failed: no KCSAN kernel"
+[ -f "$kcsan/.gomalloc-done" ] || gm_die "KCSAN kernel missing"
 
-gm_log "building against the debug kernel, $kver and $kver12 (W=1)"
+gm_log "building against the debug and KCSAN kernels, $kver and $kver12 (W=1)"
 gm_build "$dbg" "$out/build-debug"
+gm_build "$kcsan" "$out/build-kcsan"
 gm_build "$(gm_stock_kdir "$kver")" "$out/build-stock"
 gm_build "$(gm_stock_kdir "$kver12")" "$out/build-612"
-[ -f "$out/build-debug/gomalloc_kunit.ko" ] || gm_die "gomalloc_kunit.ko was not built"
+for b in debug kcsan; do
+	[ -f "$out/build-$b/gomalloc_kunit.ko" ] || gm_die "gomalloc_kunit.ko was not built ($b kernel)"
+done
 [ -f "$out/build-debug/gomalloc_kasan_kunit.ko" ] || gm_die "gomalloc_kasan_kunit.ko was not built"
 
-# Guest 1: the debug kernel (KASAN, lockdep, atomic-sleep checks, KUnit).
-p="$out/payload-debug"
-mkdir -p "$p"
-cp "$out/build-debug/gomalloc_kunit.ko" "$out/build-debug/gomalloc_kasan_kunit.ko" "$p/"
-gm_stage_kselftest "$out/build-debug" "$p"
-cat >"$p/run.sh" <<'PAYLOAD'
+# kunit_payload LABEL: the guest script that runs gomalloc_kunit.ko.
+kunit_payload() {
+	sed "s/@LABEL@/$1/g" <<'PAYLOAD'
 if insmod gomalloc.ko; then
 	dmesg -c >/dev/null
 	insmod gomalloc_kunit.ko || echo "GM-FAIL insmod gomalloc_kunit.ko failed" >"$GM_RESULT"
@@ -60,15 +64,25 @@ if insmod gomalloc.ko; then
 	} >"$GM_RESULT"
 	rmmod gomalloc_kunit 2>/dev/null
 	# The KUnit cases must have freed all they allocated.
-	sh ./rmmod-gomalloc.sh debug "after KUnit"
+	sh ./rmmod-gomalloc.sh @LABEL@ "after KUnit"
 else
-	echo "GM-FAIL insmod gomalloc.ko failed (debug kernel)" >"$GM_RESULT"
+	echo "GM-FAIL insmod gomalloc.ko failed (@LABEL@ kernel)" >"$GM_RESULT"
 fi
-sh ./ksft-run.sh debug
-# Last: each KASAN report its cases ask for taints the kernel, which turns
-# lockdep off for the rest of the boot (selftests/kunit/kasan_kunit.c).
-sh ./kunit-run.sh debug gomalloc_kasan_kunit
 PAYLOAD
+}
+
+# Guest 1: the debug kernel (KASAN, lockdep, atomic-sleep checks, KUnit).
+p="$out/payload-debug"
+mkdir -p "$p"
+cp "$out/build-debug/gomalloc_kunit.ko" "$out/build-debug/gomalloc_kasan_kunit.ko" "$p/"
+gm_stage_kselftest "$out/build-debug" "$p"
+{
+	kunit_payload debug
+	echo 'sh ./ksft-run.sh debug'
+	# Last: each KASAN report its cases ask for taints the kernel, which turns
+	# lockdep off for the rest of the boot (selftests/kunit/kasan_kunit.c).
+	echo 'sh ./kunit-run.sh debug gomalloc_kasan_kunit'
+} >"$p/run.sh"
 
 # Guest 2: Debian's stock kernel, as users load the module.
 s="$out/payload-stock"
@@ -81,6 +95,26 @@ s12="$out/payload-612"
 mkdir -p "$s12"
 gm_stage_kselftest "$out/build-612" "$s12"
 echo 'sh ./ksft-run.sh stock-6.12' >"$s12/run.sh"
+
+# Guest 4: the KCSAN kernel, KUnit and the kselftests where CPUs, contexts
+# and the background work race: fast paths against remote frees, sweeps,
+# drains (shrinker, hotplug), the scavenger, RCU frees.
+GM_KCSAN_KSFT="gomalloc_multicpu.sh gomalloc_stress.sh gomalloc_stress_faults.sh
+gomalloc_hotplug.sh gomalloc_irq.sh gomalloc_rcu.sh gomalloc_cache.sh gomalloc_scavenge.sh
+gomalloc_nowait.sh"
+pk="$out/payload-kcsan"
+mkdir -p "$pk"
+cp "$out/build-kcsan/gomalloc_kunit.ko" "$pk/"
+gm_stage_kselftest "$out/build-kcsan" "$pk"
+{
+	kunit_payload kcsan
+	# shellcheck disable=SC2086
+	echo "sh ./ksft-run.sh kcsan" $GM_KCSAN_KSFT
+	# What KCSAN did (watchpoints set up, races seen: also those it could
+	# not report), then off: the shutdown's own races are not gomalloc's.
+	echo 'sed "s/^/# kcsan: /" /sys/kernel/debug/kcsan >"$GM_RESULT"'
+	echo 'echo off >/sys/kernel/debug/kcsan'
+} >"$pk/run.sh"
 
 # Host checks: style and static analysis, DKMS packaging, the viewer, the
 # verdict logic of this harness, make run (which writes only out/run/). Each
@@ -130,16 +164,24 @@ gm_log "guest 3: Debian stock $kver12, kselftests (-smp 4, init_on_free=1 init_o
 "$GM_TOP/vm/boot.sh" -k "$(gm_stock_vmlinuz "$kver12")" -p "$s12" -o "$out/stock612" \
 	-t "${GOMALLOC_STOCK_TIMEOUT:-300}" -s 4 -m 2048 -a "init_on_free=1 init_on_alloc=0" || true
 
+# KCSAN's reports ("BUG: KCSAN: data-race in ...") fail the console watch.
+gm_log "guest 4: KCSAN kernel, KUnit + concurrency kselftests (-smp 4, no_hash_pointers, movablecore=512M)"
+"$GM_TOP/vm/boot.sh" -k "$kcsan/arch/x86/boot/bzImage" -p "$pk" -o "$out/kcsan" \
+	-t "${GOMALLOC_KCSAN_TIMEOUT:-480}" -s 4 -m 2048 -a "no_hash_pointers movablecore=512M" || true
+
 # The heap profile the 6.1 guest took, read on the host by pprof.
 gm_log "host: the guest's heap profile through tools/gomalloc-pprof and go tool pprof"
 "$GM_TOP/vm/pprof-check.sh" "$out/stock/results.log" "$out/pprof"
 
 # The boot options must show in each kernel's "mem auto-init:" line.
 rc=0
-python3 "$GM_TOP/vm/summarize.py" --expect-kunit debug \
-	--expect-kunit-suites gomalloc_sizeclasses,gomalloc_heap,gomalloc_objects,gomalloc_debug,gomalloc_races,gomalloc_caches,gomalloc_rcu,gomalloc_kasan,gomalloc_profile \
+python3 "$GM_TOP/vm/summarize.py" --expect-kunit debug --expect-kunit kcsan \
+	--expect-kunit-suites gomalloc_sizeclasses,gomalloc_heap,gomalloc_objects,gomalloc_debug,gomalloc_races,gomalloc_caches,gomalloc_rcu,gomalloc_profile \
+	--expect-kunit-extra debug=gomalloc_kasan \
 	--expect-console "debug=heap alloc:on" --expect-console "stock-6.12=heap alloc:off, heap free:on" \
-	host="$out/host" pprof="$out/pprof" debug="$out/debug" stock-6.1="$out/stock" stock-6.12="$out/stock612" ||
+	--expect-console "kcsan=kcsan: enabled early" \
+	host="$out/host" pprof="$out/pprof" debug="$out/debug" kcsan="$out/kcsan" stock-6.1="$out/stock" \
+	stock-6.12="$out/stock612" ||
 	rc=$?
 # 0 or 1: it printed the summary line; anything else is a crash.
 [ "$rc" -gt 1 ] || summarized=1

@@ -1,11 +1,15 @@
 #!/bin/bash
-# Builds (once) the KUnit/KASAN/lockdep debug kernel from Debian's
-# linux-source-6.1 and vm/debug-kernel.config; prints its build directory.
+# Builds (once) a debug kernel from Debian's linux-source-6.1 and a config
+# fragment (default vm/debug-kernel.config: KUnit/KASAN/lockdep; or
+# vm/kcsan-kernel.config: KUnit/KCSAN); prints its build directory.
+# usage: debug-kernel.sh [FRAGMENT]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+frag=$(realpath "${1:-$GM_TOP/vm/debug-kernel.config}")
+[ -f "$frag" ] || gm_die "no config fragment $frag"
 gm_need_packages $GM_PACKAGES
-out=$(gm_debug_dir)
+out=$(gm_debug_dir "$frag")
 if [ -f "$out/.gomalloc-done" ]; then
 	echo "$out"
 	exit 0
@@ -22,12 +26,12 @@ if [ ! -f "$src/.gomalloc-extracted" ]; then
 	mv "$src.tmp" "$src"
 fi
 
-gm_log "building the debug kernel in $out (about 10 minutes on 2 cores)"
+gm_log "building the kernel of $(basename "$frag") in $out (about 10 minutes on 2 cores)"
 rm -rf "$out"
 mkdir -p "$out"
 make -s -C "$src" O="$out" ARCH=x86_64 tinyconfig >/dev/null
 "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
-	"$GM_TOP/vm/debug-kernel.config" >/dev/null
+	"$frag" >/dev/null
 make -s -C "$src" O="$out" ARCH=x86_64 olddefconfig >/dev/null
 
 # Every option the fragment asks for must have survived olddefconfig.
@@ -37,8 +41,8 @@ while IFS= read -r line; do
 	CONFIG_*=n) grep -qx "${line%=n}=y" "$out/.config" && { gm_log "not honoured: $line"; bad=1; } ;;
 	CONFIG_*) grep -qx "$line" "$out/.config" || { gm_log "not honoured: $line"; bad=1; } ;;
 	esac
-done <"$GM_TOP/vm/debug-kernel.config"
-[ "$bad" = 0 ] || gm_die "debug kernel config fragment not fully applied"
+done <"$frag"
+[ "$bad" = 0 ] || gm_die "config fragment $frag not fully applied"
 
 log="$out/build.log"
 if ! make -C "$src" O="$out" ARCH=x86_64 -j"$(nproc)" bzImage modules >"$log" 2>&1; then
@@ -46,5 +50,5 @@ if ! make -C "$src" O="$out" ARCH=x86_64 -j"$(nproc)" bzImage modules >"$log" 2>
 	gm_die "debug kernel build failed (log: $log)"
 fi
 touch "$out/.gomalloc-done"
-gm_log "debug kernel ready: $out"
+gm_log "kernel ready: $out"
 echo "$out"

@@ -2,12 +2,18 @@
 # Guest side: runs selftests/gomalloc in kselftest fashion (TAP, per-test
 # timeout from `settings`, exit 4 = skip) with gomalloc.ko loaded. Results
 # go to $GM_RESULT framed as KSFT-BEGIN/KSFT-END.
+# usage: ksft-run.sh LABEL [TEST...]  (default: the Makefile's TEST_PROGS)
 label=$1
+shift
 dir=/payload/selftests/gomalloc
 timeout=45
 [ -f "$dir/settings" ] && . "$dir/settings"
-tests=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$dir/Makefile" |
-	sed -n 's/^TEST_PROGS[ :+]*=//p' | tr '\n\t' '  ')
+if [ $# -gt 0 ]; then
+	tests=$*
+else
+	tests=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$dir/Makefile" |
+		sed -n 's/^TEST_PROGS[ :+]*=//p' | tr '\n\t' '  ')
+fi
 
 export GOMALLOC_KO=/payload/gomalloc.ko
 if ! insmod "$GOMALLOC_KO"; then

@@ -63,15 +63,23 @@ gm_debug_source_version() {
 	dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null
 }
 
-# Cache key of the debug kernel: source version, config fragment, build script.
+# Cache key of a debug kernel: source version, config fragment (default
+# vm/debug-kernel.config; vm/kcsan-kernel.config is the other one), build
+# script.
 gm_debug_key() {
+	local frag=${1:-$GM_TOP/vm/debug-kernel.config}
 	{
 		gm_debug_source_version
-		cat "$GM_TOP/vm/debug-kernel.config" "$GM_TOP/vm/debug-kernel.sh"
+		cat "$frag" "$GM_TOP/vm/debug-kernel.sh"
 	} | sha256sum | cut -c1-12
 }
 
-gm_debug_dir() { echo "$GM_CACHE/debug-kernel-$(gm_debug_key)"; }
+# Its build directory: the fragment's name and the key, e.g.
+# debug-kernel-<key> or kcsan-kernel-<key>.
+gm_debug_dir() {
+	local frag=${1:-$GM_TOP/vm/debug-kernel.config}
+	echo "$GM_CACHE/$(basename "$frag" .config)-$(gm_debug_key "$frag")"
+}
 
 # qemu acceleration flags. KVM only when a bounded probe (20 s) has seen a
 # guest kernel print its first line under it; the verdict is remembered per

@@ -93,6 +93,11 @@ fresh kmissing
 sed -i '/# Subtest: gomalloc_objects/,/^ok 3 gomalloc_objects$/d' "$tmp/kmissing/debug/results.log"
 want='^FAIL debug: kunit: suite gomalloc_objects did not run$'
 expect "expected KUnit suite missing" 1 summ kmissing
+# A suite only one guest must run (--expect-kunit-extra LABEL=SUITES).
+want='^FAIL debug: kunit: suite gomalloc_kasan did not run$'
+expect "guest's extra KUnit suite missing" 1 summ clean --expect-kunit-extra debug=gomalloc_kasan
+want='^15 passed, 0 failed, 1 skipped$'
+expect "another guest's extra KUnit suite" 0 summ clean --expect-kunit-extra kcsan=gomalloc_kasan
 fresh knone
 sed -i '/^KUNIT-BEGIN/,/^KUNIT-END/{//!d}' "$tmp/knone/debug/results.log"
 want='^FAIL debug: no KUnit suite reported results$
@@ -110,6 +115,26 @@ expect "WARNING on the console" 1 summ warn
 want='WARNING: CPU: 0 PID: 1 at'
 expect "WARNING on the console (make run's --watch-only)" 1 \
 	python3 "$top/vm/summarize.py" --watch-only "$tmp/warn/stock"
+
+# A KCSAN report: one with gomalloc in a racing access fails; one inside
+# the kernel alone (the top two frames of every access outside modules) is
+# listed, not counted; a kernel helper called by gomalloc counts as ours.
+fresh kcsan
+cat "$data/kcsan-console.log" >>"$tmp/kcsan/debug/console.log"
+want='^  debug: console: \[ *[0-9.]+\] BUG: KCSAN: data-race in gofree \[gomalloc\] / gomalloc \[gomalloc\]$
+^FAIL debug: 1 kernel complaint line\(s\) on the console, first: .*BUG: KCSAN: data-race in gofree
+^15 passed, 1 failed, 1 skipped$'
+expect "KCSAN report on gomalloc" 1 summ kcsan
+fresh kcsankernel
+cat "$data/kcsan-kernel-console.log" >>"$tmp/kcsankernel/debug/console.log"
+want='^  debug: console \(the kernel.s own race, not counted\): .*BUG: KCSAN: data-race in hrtimer_wakeup / schedule_hrtimeout_range_clock$
+^15 passed, 0 failed, 1 skipped$'
+expect "KCSAN report inside the kernel alone" 0 summ kcsankernel
+fresh kcsanhelper
+sed 's|__hrtimer_run_queues+0x10f/0x1b3$|gm_span_next_free+0x10f/0x1b3 [gomalloc]|' \
+	"$data/kcsan-kernel-console.log" >>"$tmp/kcsanhelper/debug/console.log"
+want='^FAIL debug: 1 kernel complaint line\(s\) on the console, first: .*BUG: KCSAN: data-race in hrtimer_wakeup'
+expect "KCSAN report in a kernel function called by gomalloc" 1 summ kcsanhelper
 
 # (c) a guest that hung: no GM-DONE, boot.sh's timeout note.
 fresh hung

@@ -10,6 +10,7 @@
 #include <linux/hash.h>
 #include <linux/jhash.h>
 #include <linux/kallsyms.h>
+#include <linux/kmemleak.h>
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -17,7 +18,7 @@
 #include <linux/sort.h>
 #include <linux/spinlock.h>
 #include <linux/stacktrace.h>
-#include <linux/timekeeping.h>
+#include <linux/jiffies.h>
 #include "gm_compat.h"
 #include "mheap.h"
 #include "mprof.h"
@@ -41,7 +42,7 @@ struct gm_prof_bucket {
 struct gm_prof_obj {
 	unsigned long addr;
 	unsigned long size;
-	u64 time;			/* ktime_get_mono_fast_ns() when sampled */
+	u64 time;			/* get_jiffies_64() when sampled */
 	u32 bucket;
 	u32 next;			/* hash chain, or the free list */
 };
@@ -191,7 +192,7 @@ void gm_prof_alloc(const void *p, size_t size)
 	t->obj_free = o->next;
 	o->addr = a;
 	o->size = size;
-	o->time = ktime_get_mono_fast_ns();
+	o->time = get_jiffies_64();	/* ktime_get_mono_fast_ns() races by design (KCSAN) */
 	o->bucket = b;
 	o->next = GM_PROF_NONE;
 	*link = i;
@@ -318,6 +319,11 @@ static int gm_prof_tables_alloc(void)
 			sizeof(*t));
 		return -ENOMEM;
 	}
+	/*
+	 * Sampled objects' addresses: kmemleak must not take them for
+	 * references, or a lost object that was sampled is never reported.
+	 */
+	kmemleak_no_scan(t);
 	memset(t->stack_head, 0xff, sizeof(t->stack_head));
 	memset(t->obj_head, 0xff, sizeof(t->obj_head));
 	t->nstacks = 0;

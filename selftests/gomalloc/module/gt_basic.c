@@ -49,9 +49,13 @@ void gt_basic(void)
 				 "size %zu object %zu corrupted", sz, j);
 			gofree(objs[j]);
 		}
-		/* LIFO: an allocation right after a free gets the object back. */
-		p = gomalloc(sz, GFP_KERNEL);
+		/*
+		 * LIFO: an allocation right after a free gets the object back,
+		 * on the same CPU: all three calls in one preemption-disabled
+		 * section (a migration after the first made the free remote).
+		 */
 		preempt_disable();
+		p = gomalloc(sz, GFP_ATOMIC);
 		gofree(p);
 		q = gomalloc(sz, GFP_ATOMIC);
 		preempt_enable();

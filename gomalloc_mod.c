@@ -359,10 +359,10 @@
  *	stacks and 16384 live sampled objects (samples beyond are dropped,
  *	profile_dropped), does not reset, prints no sample times, and names
  *	frames by symbol and offset only (no inlined frames, no lines).
- *	Not PREEMPT_RT-safe yet: the slow paths, the large free and the
- *	drain work take spinlock_t (a sleeping lock on RT) with preemption or
- *	interrupts disabled, so on an RT kernel the module refuses to load
- *	(-EOPNOTSUPP, with a message).
+ *	On PREEMPT_RT no allocation is served where the caller cannot sleep
+ *	(hard interrupt, raw spinlock, preemption or interrupts disabled)
+ *	unless its fast path hits, and such frees past the fast path are
+ *	deferred through 32 slots per CPU (see "PREEMPT_RT").
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -798,11 +798,6 @@ static int __init gomalloc_init(void)
 {
 	int ret;
 
-	/* See "Not done": refused rather than sleeping in atomic context. */
-	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
-		pr_err("not supported on PREEMPT_RT kernels yet: its slow paths take spinlock_t with preemption disabled; not loaded\n");
-		return -EOPNOTSUPP;
-	}
 	gm_mcache_nmi_init(gm_free_deferred);
 	gm_heap_init();
 	gm_pagecache_init();

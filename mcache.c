@@ -75,15 +75,27 @@ static __always_inline struct gm_mcache_class *gm_mcache_class_here(unsigned int
 }
 
 /*
- * Give the current span of @cc back to its mcentral. The LIFO list goes
- * with it: its objects become free slots of the span.
+ * Take the current span off @cc, its LIFO list with it: a few stores, done
+ * where @cc is ours (preemption or interrupts disabled). The span is given
+ * back by gm_mcache_return_span() once preemptible: nobody else touches a
+ * span an mcache held until its mcentral lists it again, and that takes
+ * mcentral's lock, which may sleep on PREEMPT_RT.
  */
-static void gm_mcache_release_class(struct gm_mcache_class *cc)
+static struct gm_mspan *gm_mcache_detach_class(struct gm_mcache_class *cc)
 {
 	struct gm_mspan *s = cc->span;
 
 	cc->freelist = GM_FL_END;
 	cc->span = &gm_empty_span;
+	return s;
+}
+
+/*
+ * A span detached from an mcache back to its mcentral: the objects of its
+ * LIFO list become free slots of the span. Preemptible (slow path).
+ */
+static void gm_mcache_return_span(struct gm_mspan *s)
+{
 	if (s != &gm_empty_span) {
 		gm_span_uncache_objects(s);
 		gm_mcentral_uncache_span(s);
@@ -132,14 +144,16 @@ static noinline __cold void *gm_mcache_fl_corrupt(struct gm_mcache_class *cc)
 void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 			     unsigned long ip, bool init)
 {
+	struct gm_mspan *s, *old = &gm_empty_span;
 	struct gm_mcache_class *cc;
-	struct gm_mspan *s;
 	void *p;
 
 	lockdep_assert_preemption_disabled();
 	preempt_enable();	/* the fast path's */
 	if (unlikely(in_nmi()))
 		return NULL;
+	if (unlikely(gm_rt_atomic()))
+		return gm_report_rt_atomic(size, gfp, ip);
 	/*
 	 * Debug mode: caches stay empty, every allocation of a size class
 	 * lands here; sizes that leave no room for a red zone and metadata
@@ -158,25 +172,26 @@ void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 		if (p)
 			cc->nmalloc++;
 		else
-			gm_mcache_release_class(cc);
+			old = gm_mcache_detach_class(cc);
 	}
 	preempt_enable();
 	if (!p) {
+		gm_mcache_return_span(old);
 		s = gm_mcentral_cache_span(spc, gfp);
 		if (!s)
 			return NULL;
 		preempt_disable();
 		cc = gm_mcache_class_here(spc);
 		/* Someone may have refilled this cache while we were away. */
-		gm_mcache_release_class(cc);
+		old = gm_mcache_detach_class(cc);
 		cc->span = s;
 		p = gm_span_next_free(s);
-		if (WARN_ON_ONCE(!p)) {
-			preempt_enable();
-			return NULL;
-		}
-		cc->nmalloc++;
+		if (!WARN_ON_ONCE(!p))
+			cc->nmalloc++;
 		preempt_enable();
+		gm_mcache_return_span(old);
+		if (!p)
+			return NULL;
 	}
 	if (init)
 		gm_mcache_init_obj(spc, p, gfp);
@@ -310,6 +325,10 @@ void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 		return;
 	}
 	preempt_enable();
+	if (unlikely(gm_rt_atomic())) {	/* no tiny block comes here there */
+		gm_mcache_free_rt_atomic(p, ip);
+		return;
+	}
 	if (!gm_mcentral_free_remote(s, idx, p, ip))
 		return;
 	preempt_disable();
@@ -391,6 +410,10 @@ void gm_mcache_free_ptr(struct gm_mspan *e, const void *ptr, unsigned long ip)
 			gm_report_free(ptr, "not an object gomalloc handed out", false, ip);
 		else
 			gm_report_free(ptr, "not gomalloc memory", false, ip);
+		return;
+	}
+	if (unlikely(gm_rt_atomic())) {	/* large, debug, tiny: all lock */
+		gm_mcache_free_rt_atomic(ptr, ip);
 		return;
 	}
 	if (s->state == GM_SPAN_LARGE) {
@@ -482,7 +505,7 @@ again:		/* maybe on another CPU now */
 GM_EXPORT_INTERNAL(gm_mcache_free_bulk);
 
 /*
- * ---- frees from NMI context ----
+ * ---- frees from NMI context, and from atomic context on PREEMPT_RT ----
  *
  * No free path may run in NMI (they take locks, or a context's cache the
  * NMI may have interrupted), so the pointer goes into one of this CPU's
@@ -491,6 +514,12 @@ GM_EXPORT_INTERNAL(gm_mcache_free_bulk);
  * NMIs do not nest, and the irq_work empties a slot with xchg. With every
  * slot taken the free is lost: counted (nmi_frees_lost in /proc/gomalloc)
  * and reported, never silent.
+ *
+ * On PREEMPT_RT a slow-path free where the caller cannot sleep takes the
+ * same slots (a cmpxchg also holds against the hard interrupts and NMIs
+ * that nest there). The irq_work is not IRQ_WORK_HARD_IRQ, so RT runs it
+ * in the CPU's irq_work thread, preemptible, where the free path may
+ * sleep. Counted in rt_frees_deferred and rt_frees_lost.
  */
 #define GM_NMI_SLOTS	32
 
@@ -502,21 +531,41 @@ struct gm_nmi_frees {
 static DEFINE_PER_CPU(struct gm_nmi_frees, gm_nmi_frees);
 static void (*gm_nmi_free_fn)(const void *ptr);
 
-void gm_mcache_free_nmi(const void *ptr, unsigned long ip)
+/* @ptr into a free slot of this CPU's (in any context), or false. */
+static bool gm_mcache_defer(const void *ptr)
 {
-	struct gm_nmi_frees *q = this_cpu_ptr(&gm_nmi_frees);
+	struct gm_nmi_frees *q = raw_cpu_ptr(&gm_nmi_frees);
 	unsigned int i;
 
 	for (i = 0; i < GM_NMI_SLOTS; i++) {
 		if (!READ_ONCE(q->slot[i]) &&
 		    !cmpxchg(&q->slot[i], 0, (unsigned long)ptr)) {
-			atomic_long_inc(&gm_errors.nmi_frees);
 			irq_work_queue(&q->work);
-			return;
+			return true;
 		}
+	}
+	return false;
+}
+
+void gm_mcache_free_nmi(const void *ptr, unsigned long ip)
+{
+	if (gm_mcache_defer(ptr)) {
+		atomic_long_inc(&gm_errors.nmi_frees);
+		return;
 	}
 	atomic_long_inc(&gm_errors.nmi_frees_lost);
 	pr_err_ratelimited("gofree(%p) from %pS in NMI: no slot left to defer it; object leaked\n",
+			   ptr, (void *)ip);
+}
+
+void gm_mcache_free_rt_atomic(const void *ptr, unsigned long ip)
+{
+	if (gm_mcache_defer(ptr)) {
+		atomic_long_inc(&gm_errors.rt_frees_deferred);
+		return;
+	}
+	atomic_long_inc(&gm_errors.rt_frees_lost);
+	pr_err_ratelimited("gofree(%p) from %pS: PREEMPT_RT, the caller cannot sleep and no slot is left to defer the free; object leaked\n",
 			   ptr, (void *)ip);
 }
 
@@ -634,6 +683,8 @@ static __always_inline void *gm_tiny_alloc_on(struct gm_mcache *c, size_t size,
 
 	if (unlikely(in_nmi()))
 		return NULL;	/* before any lock: see the design comment */
+	if (unlikely(gm_rt_atomic()))
+		return gm_report_rt_atomic(size, gfp, ip);
 	if (unlikely(gm_debug_enabled()))
 		return gm_debug_alloc(size, gfp, ip);
 	block = (unsigned long)gm_mcache_alloc(GM_TINY_SPC, GM_TINY_BLOCK, gfp, ip, false);
@@ -848,6 +899,8 @@ void *gm_mcache_large_alloc(size_t size, gfp_t gfp)
 	s = gm_mcache_large_get(c, npages);
 	if (!s) {
 		preempt_enable();
+		if (unlikely(gm_rt_atomic()))
+			return gm_report_rt_atomic(size, gfp, _RET_IP_);
 		s = gm_pagecache_alloc_span(npages, gm_large_align(npages), gfp);
 		if (!s)
 			return NULL;
@@ -876,6 +929,8 @@ GM_EXPORT_INTERNAL(gm_mcache_large_alloc);
  */
 void gm_mcache_large_free(struct gm_mspan *s, unsigned long ip)
 {
+	struct gm_mspan *evicted[GM_LARGE_CACHE];
+	unsigned int nevicted = 0;
 	struct gm_mcache *c;
 	bool parked = false;
 
@@ -902,13 +957,16 @@ void gm_mcache_large_free(struct gm_mspan *s, unsigned long ip)
 
 			c->large_cached_pages -= old->npages;
 			memmove(&c->large[0], &c->large[1], --c->nlarge * sizeof(old));
-			gm_heap_free(old);
+			evicted[nevicted++] = old;	/* at most every one parked */
 		}
 		c->large[c->nlarge++] = s;
 		c->large_cached_pages += s->npages;
 		parked = true;
 	}
 	preempt_enable();
+	/* The heap's lock only once preemptible (a sleeping lock on RT). */
+	while (nevicted)
+		gm_heap_free(evicted[--nevicted]);
 	if (!parked)
 		gm_heap_free(s);
 }
@@ -977,34 +1035,71 @@ GM_EXPORT_INTERNAL(gm_mcache_typed_counts);
 /* ---- draining: reclaim, CPU offline, unload ---- */
 
 /*
- * Hand back everything @c caches. The caller makes sure nobody else uses
- * @c: its CPU is dead, or we are on that CPU with the context shut out.
+ * A drain takes one thing at a time off a cache and gives it back before
+ * the next. On the cache's own CPU (@local) each take is done with
+ * interrupts off, which shuts out every context that could be inside the
+ * cache (task and softirq, as on PREEMPT_RT, sit in preempt-disabled
+ * sections; hard interrupts are off); the give-back runs preemptible,
+ * where the locks below may be taken, on RT too. No section is longer than
+ * one take. Otherwise the cache's CPU is dead, or nobody calls gomalloc.
  */
-static void gm_mcache_drain(struct gm_mcache *c)
+#define gm_drain_take(local, flags, take)		\
+	({						\
+		typeof(take) __t;			\
+		if (local)				\
+			local_irq_save(flags);		\
+		__t = (take);				\
+		if (local)				\
+			local_irq_restore(flags);	\
+		__t;					\
+	})
+
+/* The next parked large span of @c, off the cache; or NULL. */
+static struct gm_mspan *gm_mcache_large_pop(struct gm_mcache *c)
 {
+	struct gm_mspan *s;
+
+	if (!c->nlarge)
+		return NULL;
+	s = c->large[--c->nlarge];
+	c->large_cached_pages -= s->npages;
+	return s;
+}
+
+/* @c's current tiny block, off the cache (its meta in @m); or 0. */
+static unsigned long gm_mcache_tiny_take(struct gm_mcache *c, struct gm_tiny_block **m)
+{
+	unsigned long block = c->tiny;
+
+	*m = c->tiny_meta;
+	c->tiny = 0;
+	c->tiny_meta = NULL;
+	return block;
+}
+
+/* Hand back everything @c caches (see gm_drain_take()). */
+static void gm_mcache_drain(struct gm_mcache *c, bool local)
+{
+	struct gm_tiny_block *m;
+	unsigned long flags = 0, block;
+	struct gm_mspan *s;
 	unsigned int spc;
 
-	if (c->tiny) {
-		unsigned long block = c->tiny;
-
-		c->tiny = 0;
-		gm_tiny_retire(block, c->tiny_meta);
-		c->tiny_meta = NULL;
-	}
+	block = gm_drain_take(local, flags, gm_mcache_tiny_take(c, &m));
+	if (block)
+		gm_tiny_retire(block, m);
 	for (spc = 1; spc < GM_NUM_SPAN_CLASSES; spc++)
-		gm_mcache_release_class(&c->cls[spc]);
-	while (c->nlarge) {
-		struct gm_mspan *s = c->large[--c->nlarge];
-
-		c->large_cached_pages -= s->npages;
+		gm_mcache_return_span(gm_drain_take(local, flags,
+						    gm_mcache_detach_class(&c->cls[spc])));
+	while ((s = gm_drain_take(local, flags, gm_mcache_large_pop(c))))
 		gm_heap_free(s);
-	}
 }
 
 /* The same for @cpu's slots of every typed cache. */
-static void gm_mcache_drain_typed(unsigned int cpu)
+static void gm_mcache_drain_typed(unsigned int cpu, bool local)
 {
 	struct gm_mcache_typed __percpu *t;
+	unsigned long flags = 0;
 	unsigned int i, ctx;
 
 	rcu_read_lock();
@@ -1012,21 +1107,36 @@ static void gm_mcache_drain_typed(unsigned int cpu)
 		t = READ_ONCE(gm_typed[i]);
 		if (t)
 			for (ctx = 0; ctx < GM_NR_CTX; ctx++)
-				gm_mcache_release_class(&per_cpu_ptr(t, cpu)->cls[ctx]);
+				gm_mcache_return_span(gm_drain_take(local, flags,
+					gm_mcache_detach_class(&per_cpu_ptr(t, cpu)->cls[ctx])));
 	}
 	rcu_read_unlock();
 }
 
-void gm_mcache_drain_cpu(unsigned int cpu)
+static void gm_mcache_drain_cpu_how(unsigned int cpu, bool local)
 {
 	unsigned int ctx;
 
 	for (ctx = 0; ctx < GM_NR_CTX; ctx++)
-		gm_mcache_drain(per_cpu(gm_mcaches[ctx], cpu));
-	gm_mcache_drain_typed(cpu);
+		gm_mcache_drain(per_cpu(gm_mcaches[ctx], cpu), local);
+	gm_mcache_drain_typed(cpu, local);
 	gm_pagecache_flush(cpu);
 }
+
+/* @cpu is dead, or nobody calls gomalloc. */
+void gm_mcache_drain_cpu(unsigned int cpu)
+{
+	gm_mcache_drain_cpu_how(cpu, false);
+}
 GM_EXPORT_INTERNAL(gm_mcache_drain_cpu);
+
+/* The CPU we run on, preemptible, kept there by the caller (a bound work
+ * item, migrate_disable()). */
+void gm_mcache_drain_local(void)
+{
+	gm_mcache_drain_cpu_how(smp_processor_id(), true);
+}
+GM_EXPORT_INTERNAL(gm_mcache_drain_local);
 
 /* Has @c's current tiny block no live sub-object? (Racy read.) */
 static bool gm_tiny_current_empty(struct gm_mcache *c)
@@ -1091,16 +1201,10 @@ unsigned long gm_mcache_freeable_pages(void)
 }
 GM_EXPORT_INTERNAL(gm_mcache_freeable_pages);
 
-/* Runs on the CPU it drains: preemption, softirqs and hardirqs shut out. */
+/* Runs on the CPU it drains (a bound work item), one take at a time. */
 static void gm_drain_local(struct work_struct *w)
 {
-	unsigned long flags;
-
-	local_bh_disable();
-	local_irq_save(flags);
-	gm_mcache_drain_cpu(smp_processor_id());
-	local_irq_restore(flags);
-	local_bh_enable();
+	gm_mcache_drain_local();
 }
 
 static void gm_mcache_drain_online(void)
@@ -1192,8 +1296,8 @@ void gm_mcache_exit(void)
 	for_each_possible_cpu(cpu) {
 		for (ctx = 0; ctx < GM_NR_CTX; ctx++)
 			if (per_cpu(gm_mcaches[ctx], cpu))
-				gm_mcache_drain(per_cpu(gm_mcaches[ctx], cpu));
-		gm_mcache_drain_typed(cpu);
+				gm_mcache_drain(per_cpu(gm_mcaches[ctx], cpu), false);
+		gm_mcache_drain_typed(cpu, false);
 		gm_pagecache_flush(cpu);
 	}
 	for_each_possible_cpu(cpu) {

@@ -389,10 +389,13 @@ slow:
 int gm_mcache_init(void);
 void gm_mcache_exit(void);
 void gm_mcache_drain_cpu(unsigned int cpu);
+void gm_mcache_drain_local(void);
 void gm_mcache_drain_all(void);
 void gm_mcache_drain_all_wait(void);
 void gm_mcache_resample_all(void);
 void gm_mcache_free_nmi(const void *ptr, unsigned long ip);
+/* A slow-path free where gm_rt_atomic(): deferred as from NMI. */
+void gm_mcache_free_rt_atomic(const void *ptr, unsigned long ip);
 void gm_mcache_nmi_init(void (*free_fn)(const void *ptr));
 void gm_mcache_nmi_flush(void);
 unsigned long gm_mcache_freeable_pages(void);

@@ -60,10 +60,21 @@ void *gm_report_refused(size_t size, gfp_t gfp)
 	return NULL;
 }
 
+void *gm_report_rt_atomic(size_t size, gfp_t gfp, unsigned long ip)
+{
+	atomic_long_inc(&gm_errors.rt_atomic_refused);
+	if (!(gfp & __GFP_NOWARN))
+		pr_warn_ratelimited("allocation of %zu bytes from %pS refused: PREEMPT_RT, and the caller cannot sleep (hard interrupt, raw spinlock, preemption or interrupts disabled) where gomalloc would take a sleeping lock\n",
+				    size, (void *)ip);
+	return NULL;
+}
+GM_EXPORT_INTERNAL(gm_report_rt_atomic);
+
 void *gm_report_alloc_failed(size_t size, gfp_t gfp)
 {
-	if (in_nmi())
-		return NULL;	/* not a failure: NMI is refused, silently */
+	/* Not failures: NMI is refused silently, RT atomic context apart. */
+	if (in_nmi() || gm_rt_atomic())
+		return NULL;
 	atomic_long_inc(&gm_errors.alloc_failures);
 	if (!(gfp & __GFP_NOWARN))
 		pr_warn_ratelimited("allocation of %zu bytes failed (gfp %pGg)\n",

@@ -25,6 +25,9 @@ struct gm_errors {
 	atomic_long_t wrong_cache_frees; /* gomalloc_cache_free(c, object of another) */
 	atomic_long_t cache_leaks;	/* caches destroyed with live objects */
 	atomic_long_t foreign_frees;	/* kernel memory seen by gomalloc_foreign() */
+	atomic_long_t rt_atomic_refused; /* PREEMPT_RT: slow path where it cannot sleep */
+	atomic_long_t rt_frees_deferred; /* PREEMPT_RT: such frees, deferred (not errors) */
+	atomic_long_t rt_frees_lost;	/* the same with no slot left: leaked */
 };
 
 extern struct gm_errors gm_errors;
@@ -34,6 +37,21 @@ extern struct gm_errors gm_errors;
  * never from a zone a caller asks for, so such requests are refused.
  */
 #define GM_GFP_REFUSED	(__GFP_DMA | __GFP_DMA32)
+
+/*
+ * PREEMPT_RT: spinlock_t is a sleeping lock, so no slow path (they all take
+ * one) may run where the caller cannot sleep: a hard interrupt handler that
+ * is not threaded, a raw spinlock held, preemption or interrupts disabled.
+ * True there, tested in the caller's own context (once the fast path's
+ * preempt_disable() is undone). Always false on other kernels: compiled out.
+ */
+static __always_inline bool gm_rt_atomic(void)
+{
+	return IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible();
+}
+
+/* An allocation slow path refused for gm_rt_atomic(): counted, warned; NULL. */
+void *gm_report_rt_atomic(size_t size, gfp_t gfp, unsigned long ip);
 
 /* An allocation refused for GM_GFP_REFUSED in @gfp: counted, warned once; NULL. */
 void *gm_report_refused(size_t size, gfp_t gfp);

@@ -165,6 +165,11 @@ static int gm_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "bad_flags: %ld\n", atomic_long_read(&gm_errors.bad_flags));
 	seq_printf(m, "nmi_frees: %ld\n", atomic_long_read(&gm_errors.nmi_frees));
 	seq_printf(m, "nmi_frees_lost: %ld\n", atomic_long_read(&gm_errors.nmi_frees_lost));
+	seq_printf(m, "rt_atomic_refused: %ld\n",
+		   atomic_long_read(&gm_errors.rt_atomic_refused));
+	seq_printf(m, "rt_frees_deferred: %ld\n",
+		   atomic_long_read(&gm_errors.rt_frees_deferred));
+	seq_printf(m, "rt_frees_lost: %ld\n", atomic_long_read(&gm_errors.rt_frees_lost));
 	seq_printf(m, "freelist_corrupted: %ld\n",
 		   atomic_long_read(&gm_errors.freelist_corrupted));
 	seq_printf(m, "wrong_cache_frees: %ld\n",

@@ -1,7 +1,9 @@
 #!/bin/bash
-# Builds (once) a debug kernel from Debian's linux-source-6.1 and a config
-# fragment (default vm/debug-kernel.config: KUnit/KASAN/lockdep; or
-# vm/kcsan-kernel.config: KUnit/KCSAN); prints its build directory.
+# Builds (once) a debug kernel from Debian's linux-source-6.1 (or the series
+# the fragment names) and a config fragment (default vm/debug-kernel.config:
+# KUnit/KASAN/lockdep; vm/kcsan-kernel.config: KUnit/KCSAN;
+# vm/rt-debug-kernel.config: 6.12 PREEMPT_RT/lockdep); prints its build
+# directory.
 # usage: debug-kernel.sh [FRAGMENT]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -15,13 +17,15 @@ if [ -f "$out/.gomalloc-done" ]; then
 	exit 0
 fi
 
-ver=$(gm_debug_source_version)
+series=$(gm_debug_source "$frag")
+ver=$(gm_debug_source_version "$series")
+[ -n "$ver" ] || gm_die "linux-source-$series is not installed"
 src="$GM_CACHE/linux-source-$ver"
 if [ ! -f "$src/.gomalloc-extracted" ]; then
 	gm_log "extracting linux-source $ver"
 	rm -rf "$src" "$src.tmp"
 	mkdir -p "$src.tmp"
-	tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$src.tmp" --strip-components=1
+	tar -xJf "/usr/src/linux-source-$series.tar.xz" -C "$src.tmp" --strip-components=1
 	touch "$src.tmp/.gomalloc-extracted"
 	mv "$src.tmp" "$src"
 fi

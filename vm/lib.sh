@@ -7,7 +7,9 @@ mkdir -p "$GM_CACHE"
 
 # Packages every VM job needs, all from Debian 12's archive.
 GM_PACKAGES="make gcc linux-headers-amd64 linux-image-amd64 linux-source-6.1
-linux-headers-6.12-amd64 linux-image-6.12-amd64 qemu-system-x86 busybox-static
+linux-headers-6.12-amd64 linux-image-6.12-amd64 linux-image-rt-amd64
+linux-headers-rt-amd64 linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
+linux-source-6.12 qemu-system-x86 busybox-static
 cpio kmod gzip xz-utils bc flex bison libelf-dev libssl-dev dwarves python3
 rsync sparse dkms e2fsprogs golang-go"
 
@@ -59,8 +61,19 @@ gm_stock_kver() {
 gm_stock_vmlinuz() { echo "/boot/vmlinuz-$1"; }
 gm_stock_kdir() { echo "/usr/src/linux-headers-$1"; }
 
+# gm_debug_source FRAGMENT: the kernel series a config fragment is built
+# from, named by its "# gomalloc-source: 6.12" line (default 6.1: Debian's
+# linux-source-6.1).
+gm_debug_source() {
+	local s
+	s=$(sed -n 's/^# gomalloc-source: *\([0-9.]*\).*/\1/p' "$1" | head -n 1)
+	echo "${s:-6.1}"
+}
+
+# gm_debug_source_version [SERIES]: the installed linux-source-SERIES's
+# Debian version (default 6.1).
 gm_debug_source_version() {
-	dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null
+	dpkg-query -W -f='${Version}' "linux-source-${1:-6.1}" 2>/dev/null
 }
 
 # Cache key of a debug kernel: source version, config fragment (default
@@ -69,7 +82,7 @@ gm_debug_source_version() {
 gm_debug_key() {
 	local frag=${1:-$GM_TOP/vm/debug-kernel.config}
 	{
-		gm_debug_source_version
+		gm_debug_source_version "$(gm_debug_source "$frag")"
 		cat "$frag" "$GM_TOP/vm/debug-kernel.sh"
 	} | sha256sum | cut -c1-12
 }

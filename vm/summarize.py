@@ -222,7 +222,7 @@ def summarize_guest(guest, label, res):
             res["failed"].append(f"{label}: KUnit output {name} has no KUNIT-END")
         suites += count_kunit(body, f"{label} {name}", res)
     for name, body in frames(lines, "KSFT"):
-        plan, n = None, 0
+        plan, n, out = None, 0, []
         for l in body:
             m = PLAN.match(l)
             if m and not m.group(1) and plan is None:
@@ -231,6 +231,14 @@ def summarize_guest(guest, label, res):
             if m and not m.group(1):
                 n += 1
                 record(res, f"{label} {name}", "kselftest", m)
+                # A failed test's own last words: why, in CI's summary.
+                if m.group(2) == "not ok":
+                    test = (m.group(4).split("#")[0].split() or ["?"])[-1]
+                    for o in out[-12:]:
+                        print(f"  {label}: {test} said: {o.strip()}")
+                out = []
+            else:
+                out.append(l)
         if plan is not None and plan != n:
             res["failed"].append(f"{label} {name}: kselftest plan 1..{plan} but {n} result(s)")
     bad = watch(guest, label)

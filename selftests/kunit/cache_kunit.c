@@ -145,7 +145,7 @@ static void gm_test_cache_flags(struct kunit *test)
  */
 static void gm_test_cache_typesafe_rcu(struct kunit *test)
 {
-	unsigned long free_before, free_during, pages, flags, released, nspans, magic, gen;
+	unsigned long free_before, free_during, pages, released, nspans, magic, gen;
 	struct gomalloc_cache *c;
 	struct gm_t_obj *o;
 
@@ -161,11 +161,7 @@ static void gm_test_cache_typesafe_rcu(struct kunit *test)
 	rcu_read_lock();
 	gomalloc_cache_free(c, o);
 	/* Its span leaves this CPU's slot and, empty, the class: released. */
-	local_bh_disable();
-	local_irq_save(flags);
-	gm_mcache_drain_cpu(smp_processor_id());
-	local_irq_restore(flags);
-	local_bh_enable();
+	gm_mcache_drain_local();
 	released = gm_mcentral_sweep(&c->central, NULL);
 	nspans = READ_ONCE(c->central.nspans);
 	/* Not yet freed: a reader still sees an object of the type. */

@@ -7,6 +7,7 @@
 #define _GOMALLOC_TEST_H
 
 #include <linux/atomic.h>
+#include <linux/preempt.h>
 #include <linux/printk.h>
 #include <linux/types.h>
 
@@ -20,6 +21,16 @@ extern atomic_t gt_errors;
 			       __func__, __LINE__, ##__VA_ARGS__);	\
 	}								\
 } while (0)
+
+/*
+ * PREEMPT_RT, where the caller cannot sleep (a hard interrupt, a raw
+ * spinlock held): gomalloc serves an allocation only from its fast path,
+ * else returns NULL, and defers frees past the fast path (gomalloc.h).
+ */
+static inline bool gt_rt_atomic(void)
+{
+	return IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible();
+}
 
 /* Parameters (gt_main.c): test=, seconds=, sizes= and failures_seen. */
 #define GT_MAX_SIZES	80

@@ -34,7 +34,7 @@ static const char * const gt_ctx_name[GT_NCTX] = { "task", "softirq", "hardirq" 
 static struct timer_list gt_timer;
 static struct hrtimer gt_hrtimer;
 static bool gt_irq_stop;
-static DEFINE_SPINLOCK(gt_slot_lock);
+static DEFINE_RAW_SPINLOCK(gt_slot_lock);	/* taken in hardirq, also on RT */
 static struct gt_slot {
 	void *p;
 	size_t n;
@@ -43,7 +43,7 @@ static struct gt_slot {
 } gt_slots[GT_IRQ_SLOTS];
 /* [allocating context][freeing context], under gt_slot_lock */
 static unsigned long gt_xfree[GT_NCTX][GT_NCTX];
-static unsigned long gt_irq_runs[GT_NCTX];
+static unsigned long gt_irq_runs[GT_NCTX], gt_irq_refused[GT_NCTX];
 static u64 gt_irq_cookie;
 
 static void gt_irq_work(unsigned int ctx, gfp_t gfp)
@@ -54,14 +54,14 @@ static void gt_irq_work(unsigned int ctx, gfp_t gfp)
 	size_t sz;
 
 	for (k = 0; k < 4; k++) {
-		spin_lock_irqsave(&gt_slot_lock, flags);
+		raw_spin_lock_irqsave(&gt_slot_lock, flags);
 		gt_irq_cookie = gt_irq_cookie * 6364136223846793005ULL + 1442695040888963407ULL;
 		new.cookie = gt_irq_cookie;
 		i = (new.cookie >> 33) % GT_IRQ_SLOTS;
 		old = gt_slots[i];
 		gt_slots[i].p = NULL;
 		gt_irq_runs[ctx] += !k;
-		spin_unlock_irqrestore(&gt_slot_lock, flags);
+		raw_spin_unlock_irqrestore(&gt_slot_lock, flags);
 
 		if (old.p) {
 			GT_CHECK(gt_verify(old.p, old.n, old.cookie),
@@ -80,19 +80,22 @@ static void gt_irq_work(unsigned int ctx, gfp_t gfp)
 			GT_CHECK(!new.p || new.n == GT_IRQ_SIZE, "%s: usable size of %zu is %zu",
 				 gt_ctx_name[ctx], sz, new.n);
 		}
-		GT_CHECK(new.p, "%s: allocation of %zu bytes failed", gt_ctx_name[ctx], sz);
+		/* On RT a hard interrupt's cache is never filled: all refused. */
+		GT_CHECK(new.p || gt_rt_atomic(), "%s: allocation of %zu bytes failed",
+			 gt_ctx_name[ctx], sz);
 		if (new.p)
 			gt_fill(new.p, new.n, new.cookie);
 		new.ctx = ctx;
 
-		spin_lock_irqsave(&gt_slot_lock, flags);
+		raw_spin_lock_irqsave(&gt_slot_lock, flags);
 		if (old.p)
 			gt_xfree[old.ctx][ctx]++;
+		gt_irq_refused[ctx] += !new.p;
 		if (!gt_slots[i].p) {
 			gt_slots[i] = new;
 			new.p = NULL;
 		}
-		spin_unlock_irqrestore(&gt_slot_lock, flags);
+		raw_spin_unlock_irqrestore(&gt_slot_lock, flags);
 		if (new.p) {	/* the slot was refilled meanwhile */
 			GT_CHECK(gt_verify(new.p, new.n, new.cookie), "own object corrupted");
 			gofree(new.p);
@@ -168,18 +171,29 @@ void gt_irq(void)
 		gofree(gt_slots[i].p);
 		gt_xfree[gt_slots[i].ctx][GT_TASK]++;
 	}
-	pr_info("gomalloc_test: irq: runs: %lu task, %lu softirq, %lu hardirq\n",
-		gt_irq_runs[GT_TASK], gt_irq_runs[GT_SOFTIRQ], gt_irq_runs[GT_HARDIRQ]);
+	pr_info("gomalloc_test: irq: runs: %lu task, %lu softirq, %lu hardirq; allocations refused: %lu task, %lu softirq, %lu hardirq\n",
+		gt_irq_runs[GT_TASK], gt_irq_runs[GT_SOFTIRQ], gt_irq_runs[GT_HARDIRQ],
+		gt_irq_refused[GT_TASK], gt_irq_refused[GT_SOFTIRQ], gt_irq_refused[GT_HARDIRQ]);
 	for (a = 0; a < GT_NCTX; a++)
 		pr_info("gomalloc_test: irq: allocated in %-7s freed in task %lu, softirq %lu, hardirq %lu\n",
 			gt_ctx_name[a], gt_xfree[a][GT_TASK], gt_xfree[a][GT_SOFTIRQ],
 			gt_xfree[a][GT_HARDIRQ]);
-	/* Each context freed objects that each other context allocated. */
+	/*
+	 * Each context freed objects that each other context allocated; on
+	 * RT the hard interrupt allocates nothing, and only it is refused.
+	 */
 	for (a = 0; a < GT_NCTX; a++)
 		for (f = 0; f < GT_NCTX; f++)
-			GT_CHECK(a == f || gt_xfree[a][f] > 0,
+			GT_CHECK(a == f || gt_xfree[a][f] > 0 ||
+				 (IS_ENABLED(CONFIG_PREEMPT_RT) && a == GT_HARDIRQ),
 				 "no object allocated in %s was freed in %s",
 				 gt_ctx_name[a], gt_ctx_name[f]);
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		GT_CHECK(!gt_irq_refused[GT_TASK] && !gt_irq_refused[GT_SOFTIRQ] &&
+			 gt_irq_refused[GT_HARDIRQ] == 4 * gt_irq_runs[GT_HARDIRQ],
+			 "RT: refused %lu task, %lu softirq, %lu of %lu hardirq allocations",
+			 gt_irq_refused[GT_TASK], gt_irq_refused[GT_SOFTIRQ],
+			 gt_irq_refused[GT_HARDIRQ], 4 * gt_irq_runs[GT_HARDIRQ]);
 }
 
 /*
@@ -199,7 +213,7 @@ static struct gt_obj gt_nw_keep[GT_MAX_SIZES + GOMALLOC_TINY_MAX];
 static struct completion gt_nw_done;
 static struct timer_list gt_nw_timer;
 static struct hrtimer gt_nw_hrtimer;
-static DEFINE_SPINLOCK(gt_nw_lock);
+static DEFINE_RAW_SPINLOCK(gt_nw_lock);	/* atomic also on RT */
 
 static void gt_nowait_round(bool irq)
 {
@@ -269,9 +283,9 @@ void gt_nowait(void)
 		del_timer_sync(&gt_nw_timer);
 	} else if (!strcmp(gt_pctx, "task")) {
 		/* Task context, but atomic: a sleep here is a bug the kernel reports. */
-		spin_lock(&gt_nw_lock);
+		raw_spin_lock(&gt_nw_lock);
 		gt_nowait_round(false);
-		spin_unlock(&gt_nw_lock);
+		raw_spin_unlock(&gt_nw_lock);
 	} else {
 		GT_CHECK(0, "unknown ctx=%s", gt_pctx);
 	}

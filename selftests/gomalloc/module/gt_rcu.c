@@ -45,7 +45,7 @@ enum { GT_R_TASK, GT_R_SOFTIRQ, GT_R_HARDIRQ, GT_R_NCTX };
 static const char * const gt_rctx[GT_R_NCTX] = { "task", "softirq", "hardirq" };
 
 static struct gt_robj __rcu *gt_rslots[GT_RSLOTS];
-static DEFINE_SPINLOCK(gt_rslot_lock);
+static DEFINE_RAW_SPINLOCK(gt_rslot_lock);	/* taken in hardirq, also on RT */
 static atomic_long_t gt_rfrees[GT_R_NCTX], gt_rreads, gt_rnomem;
 static bool gt_rstop;
 
@@ -73,11 +73,12 @@ static void gt_rcu_swap(unsigned int ctx, unsigned int i, gfp_t gfp)
 	struct gt_robj *o = gt_robj_new(gfp), *old;
 	unsigned long flags;
 
-	if (!o)
+	/* On RT a hard interrupt allocates nothing: it empties the slot. */
+	if (!o && !gt_rt_atomic())
 		return;
-	spin_lock_irqsave(&gt_rslot_lock, flags);
+	raw_spin_lock_irqsave(&gt_rslot_lock, flags);
 	old = rcu_replace_pointer(gt_rslots[i], o, lockdep_is_held(&gt_rslot_lock));
-	spin_unlock_irqrestore(&gt_rslot_lock, flags);
+	raw_spin_unlock_irqrestore(&gt_rslot_lock, flags);
 	if (old) {
 		gofree_rcu(old, rcu);
 		atomic_long_inc(&gt_rfrees[ctx]);

@@ -278,24 +278,42 @@ unsigned int gm_rcu_refill_cpu(unsigned int cpu, gfp_t gfp)
 }
 GM_EXPORT_INTERNAL(gm_rcu_refill_cpu);
 
-/* Flush @cpu's batch and free its spares: it has no batch at hand. */
-void gm_rcu_drop_cpu(unsigned int cpu)
+/*
+ * Flush @cpu's batch and take its spares into @spare (GM_RCU_SPARES
+ * slots): it has no batch at hand. Any context; returns how many.
+ */
+unsigned int gm_rcu_take_cpu(unsigned int cpu, void **spare)
 {
 	struct gm_rcu_cpu *rc = per_cpu_ptr(&gm_rcu_cpus, cpu);
-	struct gm_rcu_batch *spare[GM_RCU_SPARES];
 	unsigned long flags;
-	unsigned int i, n;
+	unsigned int n;
 
 	raw_spin_lock_irqsave(&rc->lock, flags);
 	gm_rcu_flush_locked(rc);
 	n = rc->nspare;
-	memcpy(spare, rc->spare, sizeof(spare));
+	memcpy(spare, rc->spare, n * sizeof(*spare));
 	rc->nspare = 0;
 	raw_spin_unlock_irqrestore(&rc->lock, flags);
-	for (i = 0; i < n; i++) {
-		gm_leak_meta_free(spare[i]);
-		free_page((unsigned long)spare[i]);
+	return n;
+}
+GM_EXPORT_INTERNAL(gm_rcu_take_cpu);
+
+/* Free @n spares taken by gm_rcu_take_cpu() (the page allocator's locks). */
+void gm_rcu_free_spares(void **spare, unsigned int n)
+{
+	while (n--) {
+		gm_leak_meta_free(spare[n]);
+		free_page((unsigned long)spare[n]);
 	}
+}
+GM_EXPORT_INTERNAL(gm_rcu_free_spares);
+
+/* Flush @cpu's batch and free its spares. */
+void gm_rcu_drop_cpu(unsigned int cpu)
+{
+	void *spare[GM_RCU_SPARES];
+
+	gm_rcu_free_spares(spare, gm_rcu_take_cpu(cpu, spare));
 }
 GM_EXPORT_INTERNAL(gm_rcu_drop_cpu);
 

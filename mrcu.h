@@ -31,6 +31,8 @@ void gm_rcu_counts(struct gm_rcu_counts *c);
 void gm_rcu_flush_all(void);
 unsigned int gm_rcu_refill_cpu(unsigned int cpu, gfp_t gfp);
 void gm_rcu_drop_cpu(unsigned int cpu);
+unsigned int gm_rcu_take_cpu(unsigned int cpu, void **spare);
+void gm_rcu_free_spares(void **spare, unsigned int n);
 unsigned int gm_rcu_set_flush_ms(unsigned int ms);
 void gm_rcu_init(void);
 void gm_rcu_exit(void);

@@ -60,6 +60,11 @@ void *gm_report_alloc_failed(size_t size, gfp_t gfp);
 
 /* Count a finding in @counter, and in the KUnit test expecting reports. */
 void gm_report_error(atomic_long_t *counter);
+#if IS_ENABLED(CONFIG_KUNIT)
+struct task_struct;
+/* KUnit: from now on count @task's reports in *@count (NULL: nobody's). */
+void gm_report_count_for(struct task_struct *task, int *count);
+#endif
 /* A bad gofree(@p) from @ip: counted (@dbl: as a double free), logged. */
 void gm_report_free(const void *p, const char *why, bool dbl, unsigned long ip);
 

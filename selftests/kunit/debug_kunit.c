@@ -21,9 +21,7 @@ static struct kunit_resource gm_errors_res;
 static int gm_debug_test_init(struct kunit *test)
 {
 	gm_kunit_quiet_init(test);
-	gm_errors_seen = 0;
-	kunit_add_named_resource(test, NULL, NULL, &gm_errors_res, "gomalloc_errors",
-				 &gm_errors_seen);
+	gm_kunit_count_reports(test, &gm_errors_res, &gm_errors_seen);
 	gm_set_debug_flags(GM_DEBUG_ALL);
 	return 0;
 }

@@ -5,7 +5,9 @@
 
 #include <linux/kasan.h>
 #include <linux/types.h>
+#include <kunit/resource.h>
 #include <kunit/test.h>
+#include "mreport.h"
 
 extern struct kunit_suite gm_sizeclass_suite;
 extern struct kunit_suite gm_heap_suite;
@@ -46,6 +48,21 @@ static inline void gm_kunit_poke_long(void *p, unsigned long v)
 }
 
 int gm_kunit_quiet_init(struct kunit *test);
+
+static inline void gm_kunit_reports_done(struct kunit_resource *res)
+{
+	gm_report_count_for(NULL, NULL);
+}
+
+/* gomalloc's reports made by this test's task, counted in *@count until it ends. */
+static inline int gm_kunit_count_reports(struct kunit *test, struct kunit_resource *res,
+					 int *count)
+{
+	*count = 0;
+	gm_report_count_for(current, count);
+	return kunit_add_named_resource(test, NULL, gm_kunit_reports_done, res,
+					"gomalloc_errors", count);
+}
 void gm_kunit_quiet_exit(struct kunit *test);
 
 #endif /* _GM_KUNIT_H */

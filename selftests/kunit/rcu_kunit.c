@@ -388,6 +388,8 @@ static struct gm_rt_irq {
 	unsigned long singles;		/* by rcu_head in the second half */
 	unsigned int live;		/* allocated right after gofree_rcu() */
 	bool in_ctx;			/* ran in the context it was meant for */
+	void *spare[GM_RCU_SPARES];	/* taken from the CPU, to free */
+	unsigned int nspare;
 	unsigned int ctx;
 	struct completion done;
 	struct hrtimer hrt;
@@ -405,7 +407,8 @@ static void gm_rt_irq_free(struct gm_rt_irq *r)
 		    in_hardirq() && irqs_disabled();
 	for (i = 0; i < half; i++)
 		gofree_rcu(r->objs[i], rcu);
-	gm_rcu_drop_cpu(smp_processor_id());
+	/* The spares' pages freed by the test, where it may sleep (RT). */
+	r->nspare = gm_rcu_take_cpu(smp_processor_id(), r->spare);
 	gm_rcu_counts(&c0);
 	for (i = half; i < GM_RT_IRQ_OBJS; i++)
 		gofree_rcu(r->objs[i], rcu);
@@ -457,8 +460,8 @@ static void gm_test_rcu_irq_contexts(struct kunit *test)
 			hrtimer_start(&r->hrt, ns_to_ktime(100 * NSEC_PER_USEC),
 				      HRTIMER_MODE_REL_PINNED_HARD);
 			break;
-		case GM_RT_IRQWORK:
-			init_irq_work(&r->iw, gm_rt_irq_work_fn);
+		case GM_RT_IRQWORK:	/* hard: not the irq_work thread on RT */
+			r->iw = IRQ_WORK_INIT_HARD(gm_rt_irq_work_fn);
 			irq_work_queue(&r->iw);
 			break;
 		case GM_RT_TIMER:
@@ -479,6 +482,7 @@ static void gm_test_rcu_irq_contexts(struct kunit *test)
 		else if (ctx == GM_RT_TIMER)
 			del_timer_sync(&r->timer);
 		KUNIT_ASSERT_TRUE_MSG(test, done, "%s: never ran", gm_rt_ctx[ctx]);
+		gm_rcu_free_spares(r->spare, r->nspare);
 		KUNIT_EXPECT_TRUE_MSG(test, r->in_ctx, "%s: not the context meant",
 				      gm_rt_ctx[ctx]);
 		KUNIT_EXPECT_EQ_MSG(test, r->live, GM_RT_IRQ_OBJS, "%s", gm_rt_ctx[ctx]);

@@ -14,6 +14,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/percpu.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <gomalloc.h>
@@ -49,9 +50,25 @@ static DEFINE_RAW_SPINLOCK(gt_rslot_lock);	/* taken in hardirq, also on RT */
 static atomic_long_t gt_rfrees[GT_R_NCTX], gt_rreads, gt_rnomem;
 static bool gt_rstop;
 
+/*
+ * Random numbers in any context: get_random_u64() takes a local_lock, a
+ * sleeping lock on PREEMPT_RT, so not from a hard interrupt there.
+ * splitmix64 of a per-CPU counter (seeded at load) instead.
+ */
+static DEFINE_PER_CPU(u64, gt_rseed);
+
+static u64 gt_rnd(void)
+{
+	u64 z = this_cpu_add_return(gt_rseed, 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
 static struct gt_robj *gt_robj_new(gfp_t gfp)
 {
-	u64 cookie = get_random_u64();
+	u64 cookie = gt_rnd();
 	size_t n = cookie % 64 == 0 ? 40000 : 8 + (cookie >> 8) % 56;
 	struct gt_robj *o;
 
@@ -88,7 +105,7 @@ static void gt_rcu_swap(unsigned int ctx, unsigned int i, gfp_t gfp)
 /* Verify a slot's object, and again after @hold_us (writers go on). */
 static void gt_rcu_read(unsigned int hold_us)
 {
-	unsigned int i = get_random_u32() % GT_RSLOTS;
+	unsigned int i = (u32)gt_rnd() % GT_RSLOTS;
 	struct gt_robj *o;
 
 	size_t n;
@@ -120,7 +137,7 @@ static struct hrtimer gt_rhrtimer;
 static void gt_rtimer_fn(struct timer_list *t)
 {
 	GT_CHECK(in_serving_softirq(), "timer callback not in softirq context");
-	gt_rcu_swap(GT_R_SOFTIRQ, get_random_u32() % GT_RSLOTS, GFP_ATOMIC);
+	gt_rcu_swap(GT_R_SOFTIRQ, (u32)gt_rnd() % GT_RSLOTS, GFP_ATOMIC);
 	gt_rcu_read(0);
 	if (!READ_ONCE(gt_rstop))
 		mod_timer(&gt_rtimer, jiffies + 1);
@@ -129,7 +146,7 @@ static void gt_rtimer_fn(struct timer_list *t)
 static enum hrtimer_restart gt_rhrtimer_fn(struct hrtimer *t)
 {
 	GT_CHECK(in_hardirq() && irqs_disabled(), "hrtimer callback not in hardirq context");
-	gt_rcu_swap(GT_R_HARDIRQ, get_random_u32() % GT_RSLOTS, GFP_ATOMIC);
+	gt_rcu_swap(GT_R_HARDIRQ, (u32)gt_rnd() % GT_RSLOTS, GFP_ATOMIC);
 	if (READ_ONCE(gt_rstop))
 		return HRTIMER_NORESTART;
 	hrtimer_forward_now(t, ns_to_ktime(500 * NSEC_PER_USEC));
@@ -198,6 +215,8 @@ void gt_rcu(void)
 		gt_rcu_leave();
 		return;
 	}
+	for_each_possible_cpu(cpu)
+		per_cpu(gt_rseed, cpu) = get_random_u64();
 	atomic_set(&gt_rthreads, 1);
 	timer_setup(&gt_rtimer, gt_rtimer_fn, TIMER_PINNED);
 	hrtimer_init(&gt_rhrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);

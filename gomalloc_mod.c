@@ -279,6 +279,49 @@
  *	entered with preemption still disabled and enable it themselves, so
  *	the fast paths keep nothing alive across a preempt_enable().
  *
+ * PREEMPT_RT
+ *
+ *	On RT spinlock_t is a sleeping lock (an rtmutex), softirqs run in
+ *	preemptible threads with their count kept in the task (preempt_count()
+ *	has no softirq bits), most interrupt handlers are threads, and only
+ *	handlers that are not (IRQF_NO_THREAD, hrtimers marked _HARD, IPIs)
+ *	run in hard interrupt context. What gomalloc does there, and why:
+ *
+ *	- The fast paths stay preempt_disable() sections: a few dozen
+ *	  instructions, no lock, bounded, which RT allows. local_lock_t (SLUB's
+ *	  choice) would add a lock acquisition to every call on RT and nothing
+ *	  on !RT; gomalloc needs no lock there because each context has its
+ *	  own cache. Softirq code and threaded handlers are task context on
+ *	  RT and use the task cache: inside its preempt-disabled section no
+ *	  other task, hence no softirq thread, can run on that CPU. A hard
+ *	  interrupt has its own cache, as on !RT.
+ *	- No spinlock_t is taken with preemption or interrupts disabled by
+ *	  gomalloc: a refill detaches the exhausted span under the fast path's
+ *	  preempt_disable() and gives it back to mcentral once preemptible
+ *	  (gm_mcache_detach_class, gm_mcache_return_span); a large free parks
+ *	  under it and evicts to the heap after; the drain work takes one item
+ *	  at a time off a cache with interrupts off and gives it back with
+ *	  interrupts on. These are the same code on !RT, where they shorten
+ *	  the irqs-off and preempt-off sections too. The pageCache's per-CPU
+ *	  lock already pins the task (migrate_disable() under an RT spinlock).
+ *	- Where the caller cannot sleep (gm_rt_atomic(): a hard interrupt, a
+ *	  raw spinlock held, preemption or interrupts disabled by the caller)
+ *	  every slow path would sleep. An allocation is served if its fast
+ *	  path hits, else refused: NULL, counted (rt_atomic_refused) and
+ *	  warned unless __GFP_NOWARN. A hard interrupt's cache is never
+ *	  filled, so there every allocation is refused, as SLUB refuses them
+ *	  (it would sleep). A free past the fast path is deferred through the
+ *	  NMI free slots to the CPU's irq_work thread, which is preemptible
+ *	  (rt_frees_deferred; with no slot left, rt_frees_lost). Raw locks
+ *	  (the heap profile's, gofree_rcu()'s batches, KASAN's tiny lock)
+ *	  protect constant work and nest nothing that sleeps, so gofree_rcu()
+ *	  and the profile's sampling work in any context but NMI.
+ *	- Latency: nothing of gomalloc's runs with preemption or interrupts
+ *	  off for work proportional to a span, a cache or the heap: the
+ *	  longest such sections are a span's window load (at most 8 bitmap
+ *	  words: 512 slots) and one drain item. Sweeps, drains' give-backs and the
+ *	  scavenger run under spinlock_t, which on RT leaves them preemptible.
+ *
  * Races meant to happen
  *
  *	Some reads race with their owner on purpose: other CPUs' counters
@@ -322,7 +365,8 @@
  *   destroy drains the CPUs after dropping it. The per-CPU gofree_rcu()
  *   batch locks (raw, mrcu.c) nest nothing of ours, only call_rcu(); a
  *   caller may hold any lock of its own around them. Every spinlock is
- *   taken with interrupts saved (callers may be in hardirq context); no
+ *   taken with interrupts saved (callers may be in hardirq context; on
+ *   PREEMPT_RT never where the caller cannot sleep, see above); no
  *   lock is held across alloc_pages() with a gfp that may sleep. Under
  *   KASAN, gm_asan_tiny_lock (raw, masan.c) nests nothing either. mcaches
  *   take no lock: draining another CPU's caches is done on that CPU by a

@@ -32,6 +32,15 @@
  * sleep) never returns NULL. __GFP_DMA and __GFP_DMA32 are not supported:
  * NULL, a one-time warning, and bad_flags in /proc/gomalloc. In NMI context
  * it returns NULL.
+ *
+ * PREEMPT_RT: where the caller cannot sleep (a hard interrupt handler that
+ * is not threaded, a raw spinlock held, preemption or interrupts disabled)
+ * an allocation is served only from this CPU's cache, without a lock; if
+ * that misses it returns NULL, warns (unless __GFP_NOWARN) and counts
+ * rt_atomic_refused in /proc/gomalloc. A hard interrupt has a cache of its
+ * own that is never filled, so there every allocation returns NULL: as with
+ * kmalloc on RT, allocate before, or from a threaded handler. The same
+ * holds for gomalloc_tiny(), gorealloc(), the bulk and typed-cache calls.
  */
 void *gomalloc(size_t size, gfp_t gfp);
 
@@ -41,7 +50,10 @@ void *gomalloc(size_t size, gfp_t gfp);
  * gomalloc never returned, an interior pointer or a double free is reported,
  * counted and otherwise ignored. From NMI context the free is deferred to an
  * irq_work on the same CPU (up to 32 pending per CPU; beyond that the object
- * is leaked, reported and counted as nmi_frees_lost).
+ * is leaked, reported and counted as nmi_frees_lost). On PREEMPT_RT, where
+ * the caller cannot sleep, a free the CPU's cache cannot take at once is
+ * deferred the same way, to the CPU's irq_work thread (rt_frees_deferred,
+ * rt_frees_lost).
  */
 void gofree(const void *ptr);
 

@@ -1,8 +1,9 @@
 #!/bin/bash
 # `make check`: KUnit (and the kselftests) in the debug kernel, KUnit and the
 # concurrency kselftests in the KCSAN kernel, the kselftests in Debian's stock
-# 6.1 and 6.12 kernels, the host checks, a console watch on every guest, one
-# summary.
+# 6.1 and 6.12 kernels, KUnit and the kselftests in the RT debug kernel, the
+# kselftests in Debian's 6.1-rt and 6.12-rt kernels, the host checks, a
+# console watch on every guest, one summary.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -30,6 +31,10 @@ kver=$(gm_stock_kver 6.1)
 [ -n "$kver" ] || gm_die "no Debian 6.1 kernel image in /lib/modules"
 kver12=$(gm_stock_kver 6.12)
 [ -n "$kver12" ] || gm_die "no Debian 6.12 kernel image in /lib/modules"
+kvrt=$(gm_rt_kver 6.1)
+[ -n "$kvrt" ] || gm_die "no Debian 6.1 PREEMPT_RT kernel image in /lib/modules"
+kvrt12=$(gm_rt_kver 6.12)
+[ -n "$kvrt12" ] || gm_die "no Debian 6.12 PREEMPT_RT kernel image in /lib/modules"
 out="$GM_TOP/out/check"
 rm -rf "$out"
 mkdir -p "$out"
@@ -40,13 +45,19 @@ dbg=$("$GM_TOP/vm/debug-kernel.sh" | tail -n 1) ||
 kcsan=$("$GM_TOP/vm/debug-kernel.sh" "$GM_TOP/vm/kcsan-kernel.config" | tail -n 1) ||
 	gm_die "vm/debug-kernel.sh vm/kcsan-kernel.config failed: no KCSAN kernel"
 [ -f "$kcsan/.gomalloc-done" ] || gm_die "KCSAN kernel missing"
+rtdbg=$("$GM_TOP/vm/debug-kernel.sh" "$GM_TOP/vm/rt-debug-kernel.config" | tail -n 1) ||
+	gm_die "vm/debug-kernel.sh vm/rt-debug-kernel.config failed: no RT debug kernel"
+[ -f "$rtdbg/.gomalloc-done" ] || gm_die "RT debug kernel missing"
 
-gm_log "building against the debug and KCSAN kernels, $kver and $kver12 (W=1)"
+gm_log "building against the debug, KCSAN and RT debug kernels, $kver, $kver12, $kvrt and $kvrt12 (W=1)"
 gm_build "$dbg" "$out/build-debug"
 gm_build "$kcsan" "$out/build-kcsan"
+gm_build "$rtdbg" "$out/build-rtdebug"
 gm_build "$(gm_stock_kdir "$kver")" "$out/build-stock"
 gm_build "$(gm_stock_kdir "$kver12")" "$out/build-612"
-for b in debug kcsan; do
+gm_build "$(gm_stock_kdir "$kvrt")" "$out/build-rt61"
+gm_build "$(gm_stock_kdir "$kvrt12")" "$out/build-rt612"
+for b in debug kcsan rtdebug; do
 	[ -f "$out/build-$b/gomalloc_kunit.ko" ] || gm_die "gomalloc_kunit.ko was not built ($b kernel)"
 done
 [ -f "$out/build-debug/gomalloc_kasan_kunit.ko" ] || gm_die "gomalloc_kasan_kunit.ko was not built"
@@ -116,6 +127,27 @@ gm_stage_kselftest "$out/build-kcsan" "$pk"
 	echo 'echo off >/sys/kernel/debug/kcsan'
 } >"$pk/run.sh"
 
+# Guest 5: the RT debug kernel (6.12 PREEMPT_RT with lockdep, atomic-sleep,
+# preempt and raw-lock nesting checks): KUnit and every kselftest.
+prt="$out/payload-rtdebug"
+mkdir -p "$prt"
+cp "$out/build-rtdebug/gomalloc_kunit.ko" "$prt/"
+gm_stage_kselftest "$out/build-rtdebug" "$prt"
+{
+	kunit_payload rtdebug
+	echo 'sh ./ksft-run.sh rtdebug'
+} >"$prt/run.sh"
+
+# Guests 6 and 7: Debian's PREEMPT_RT kernels, as users load the module.
+srt="$out/payload-rt61"
+mkdir -p "$srt"
+gm_stage_kselftest "$out/build-rt61" "$srt"
+echo 'sh ./ksft-run.sh rt-6.1' >"$srt/run.sh"
+srt12="$out/payload-rt612"
+mkdir -p "$srt12"
+gm_stage_kselftest "$out/build-rt612" "$srt12"
+echo 'sh ./ksft-run.sh rt-6.12' >"$srt12/run.sh"
+
 # Host checks: style and static analysis, DKMS packaging, the viewer, the
 # verdict logic of this harness, make run (which writes only out/run/). Each
 # line gives the check's duration.
@@ -169,19 +201,32 @@ gm_log "guest 4: KCSAN kernel, KUnit + concurrency kselftests (-smp 4, no_hash_p
 "$GM_TOP/vm/boot.sh" -k "$kcsan/arch/x86/boot/bzImage" -p "$pk" -o "$out/kcsan" \
 	-t "${GOMALLOC_KCSAN_TIMEOUT:-480}" -s 4 -m 2048 -a "no_hash_pointers movablecore=512M" || true
 
+# Sleeping locks in atomic context and lockdep reports fail the console watch.
+gm_log "guest 5: RT debug kernel, KUnit + kselftests (-smp 4, no_hash_pointers, movablecore=512M)"
+"$GM_TOP/vm/boot.sh" -k "$rtdbg/arch/x86/boot/bzImage" -p "$prt" -o "$out/rtdebug" \
+	-t "${GOMALLOC_DEBUG_TIMEOUT:-600}" -s 4 -m 2048 -a "no_hash_pointers movablecore=512M" || true
+gm_log "guest 6: Debian $kvrt, kselftests (-smp 4)"
+"$GM_TOP/vm/boot.sh" -k "$(gm_stock_vmlinuz "$kvrt")" -p "$srt" -o "$out/rt61" \
+	-t "${GOMALLOC_STOCK_TIMEOUT:-300}" -s 4 -m 2048 || true
+gm_log "guest 7: Debian $kvrt12, kselftests (-smp 4)"
+"$GM_TOP/vm/boot.sh" -k "$(gm_stock_vmlinuz "$kvrt12")" -p "$srt12" -o "$out/rt612" \
+	-t "${GOMALLOC_STOCK_TIMEOUT:-300}" -s 4 -m 2048 || true
+
 # The heap profile the 6.1 guest took, read on the host by pprof.
 gm_log "host: the guest's heap profile through tools/gomalloc-pprof and go tool pprof"
 "$GM_TOP/vm/pprof-check.sh" "$out/stock/results.log" "$out/pprof"
 
 # The boot options must show in each kernel's "mem auto-init:" line.
 rc=0
-python3 "$GM_TOP/vm/summarize.py" --expect-kunit debug --expect-kunit kcsan \
+python3 "$GM_TOP/vm/summarize.py" --expect-kunit debug --expect-kunit kcsan --expect-kunit rtdebug \
 	--expect-kunit-suites gomalloc_sizeclasses,gomalloc_heap,gomalloc_objects,gomalloc_debug,gomalloc_races,gomalloc_caches,gomalloc_rcu,gomalloc_profile \
 	--expect-kunit-extra debug=gomalloc_kasan \
 	--expect-console "debug=heap alloc:on" --expect-console "stock-6.12=heap alloc:off, heap free:on" \
 	--expect-console "kcsan=kcsan: enabled early" \
+	--expect-console "rtdebug=PREEMPT_RT" --expect-console "rt-6.1=PREEMPT_RT" \
+	--expect-console "rt-6.12=PREEMPT_RT" \
 	host="$out/host" pprof="$out/pprof" debug="$out/debug" kcsan="$out/kcsan" stock-6.1="$out/stock" \
-	stock-6.12="$out/stock612" ||
+	stock-6.12="$out/stock612" rtdebug="$out/rtdebug" rt-6.1="$out/rt61" rt-6.12="$out/rt612" ||
 	rc=$?
 # 0 or 1: it printed the summary line; anything else is a crash.
 [ "$rc" -gt 1 ] || summarized=1

@@ -58,6 +58,15 @@ gm_stock_kver() {
 		grep -v -- '-rt-amd64$' | sort -V | tail -n 1
 }
 
+# gm_rt_kver [SERIES]: the newest installed Debian PREEMPT_RT kernel of a
+# series (linux-image-rt-amd64 for 6.1, linux-image-6.12-rt-amd64).
+gm_rt_kver() {
+	local series=${1:-6.1}
+	# shellcheck disable=SC2012
+	ls /lib/modules 2>/dev/null | grep -E "^${series//./\\.}\.[0-9].*-rt-amd64$" |
+		sort -V | tail -n 1
+}
+
 gm_stock_vmlinuz() { echo "/boot/vmlinuz-$1"; }
 gm_stock_kdir() { echo "/usr/src/linux-headers-$1"; }
 

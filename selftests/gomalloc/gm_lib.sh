@@ -241,6 +241,11 @@ gm_expect_le() {
 	echo "ok: $1 = $2 (at most $3)"
 }
 
+# gm_rt: true on a PREEMPT_RT kernel.
+gm_rt() {
+	uname -v | grep -q PREEMPT_RT
+}
+
 # gm_dmesg_clean: fail if the kernel reported sleeping in atomic context or
 # a bug since the last dmesg -c. KCSAN's reports are left to make check's
 # console watch (vm/summarize.py), which fails those about gomalloc and

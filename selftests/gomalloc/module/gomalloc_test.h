@@ -32,6 +32,27 @@ static inline bool gt_rt_atomic(void)
 	return IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible();
 }
 
+/*
+ * On this CPU's cache from a free to the allocation that should get the
+ * object back: preemption off, but on RT migration only (with preemption
+ * off there a large free would be deferred, see gomalloc.h).
+ */
+static inline void gt_pin(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		migrate_disable();
+	else
+		preempt_disable();
+}
+
+static inline void gt_unpin(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		migrate_enable();
+	else
+		preempt_enable();
+}
+
 /* Parameters (gt_main.c): test=, seconds=, sizes= and failures_seen. */
 #define GT_MAX_SIZES	80
 extern char *gt_test;
@@ -63,6 +84,7 @@ void gt_align(void);
 
 /* gt_cpus.c */
 void gt_multicpu(void);
+void gt_latency(void);
 void gt_largecpu(void);
 void gt_classes(void);
 

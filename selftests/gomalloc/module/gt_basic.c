@@ -51,14 +51,14 @@ void gt_basic(void)
 		}
 		/*
 		 * LIFO: an allocation right after a free gets the object back,
-		 * on the same CPU: all three calls in one preemption-disabled
-		 * section (a migration after the first made the free remote).
+		 * on the same CPU: all three calls in one pinned section (a
+		 * migration after the first made the free remote).
 		 */
-		preempt_disable();
+		gt_pin();
 		p = gomalloc(sz, GFP_ATOMIC);
 		gofree(p);
 		q = gomalloc(sz, GFP_ATOMIC);
-		preempt_enable();
+		gt_unpin();
 		GT_CHECK(p == q, "size %zu: freed %p, got %p back", sz, p, q);
 		gofree(q);
 	}

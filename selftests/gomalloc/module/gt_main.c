@@ -18,10 +18,10 @@
 
 char *gt_test = "basic";
 module_param_named(test, gt_test, charp, 0444);
-MODULE_PARM_DESC(test, "basic, large, align, largecpu, multicpu, stress, irq, badinput, faults, leak, hold, classes, nowait, init, initfree, initreuse, warn, redzone, nofail, rcu, cache, cachehold, kmemleak or prof");
+MODULE_PARM_DESC(test, "basic, large, align, largecpu, multicpu, stress, irq, badinput, faults, leak, hold, classes, nowait, init, initfree, initreuse, warn, redzone, nofail, rcu, cache, cachehold, kmemleak, prof or latency");
 unsigned int gt_seconds = 3;
 module_param_named(seconds, gt_seconds, uint, 0444);
-MODULE_PARM_DESC(seconds, "How long the multicpu, irq, faults, rcu and cache tests run");
+MODULE_PARM_DESC(seconds, "How long the multicpu, irq, faults, rcu, cache and latency tests run");
 unsigned int gt_failures_seen;
 module_param_named(failures_seen, gt_failures_seen, uint, 0444);
 MODULE_PARM_DESC(failures_seen, "NULL returns the faults test counted (output)");
@@ -206,6 +206,7 @@ static const struct gt_case {
 	{ "cachehold", gt_cache_hold },
 	{ "kmemleak", gt_kmemleak },
 	{ "prof", gt_prof },
+	{ "latency", gt_latency },
 };
 
 /* An unknown test= fails the load, saying which names there are. */

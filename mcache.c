@@ -610,6 +610,7 @@ void gm_mcache_nmi_flush(void)
 		gm_nmi_drain(q);
 	}
 }
+GM_EXPORT_INTERNAL(gm_mcache_nmi_flush);
 
 /* ---- tiny allocator: 1..15-byte objects packed in 16-byte blocks ---- */
 

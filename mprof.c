@@ -136,10 +136,9 @@ static u32 gm_prof_bucket_get(struct gm_prof_tables *t, const unsigned long *pc,
 		return GM_PROF_NONE;
 	i = t->nstacks++;
 	b = &t->stacks[i];
-	b->hash = hash;
-	b->nframes = n;
+	/* The tables come from kvmalloc(): a new bucket's counts start at 0. */
+	*b = (struct gm_prof_bucket){ .hash = hash, .nframes = n, .next = *head };
 	memcpy(b->pc, pc, n * sizeof(*pc));
-	b->next = *head;
 	*head = i;
 	return i;
 }

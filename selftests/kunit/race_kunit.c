@@ -151,14 +151,21 @@ static int gm_tr_freer(void *arg)
 	struct gm_tr *t = a->t;
 	struct gm_tr_obj o;
 
+	bool stop;
+
 	for (;;) {
+		/*
+		 * Read before the pop: the producer's last push comes before
+		 * its stop, so once stop is seen an empty ring stays empty.
+		 */
+		stop = smp_load_acquire(&t->stop);
 		if (gm_tr_pop(a->r, &o)) {
 			gm_tr_check(t, &o);
 			gofree(o.p);
 			atomic_inc(&t->freed);
 			continue;
 		}
-		if (READ_ONCE(t->stop))
+		if (stop)
 			break;
 		cond_resched();
 	}
@@ -214,7 +221,7 @@ static int gm_tr_producer(void *arg)
 		gm_tr_hand(t, (n >> 1) & 1, z);
 		n++;
 	}
-	WRITE_ONCE(t->stop, true);
+	smp_store_release(&t->stop, true);
 	kthread_complete_and_exit(&a->done, 0);
 }
 

@@ -454,7 +454,7 @@ static noinline void *gm_alloc_slow(size_t size, gfp_t gfp, unsigned long ip)
 					    size, GOMALLOC_MAX_SIZE);
 		return NULL;
 	}
-	p = gm_mcache_large_alloc(size, gfp);
+	p = gm_mcache_large_alloc(size, gfp, ip);
 	if (unlikely(!p))
 		return gm_report_alloc_failed(size, gfp);
 	gm_asan_alloc(p, size);
@@ -795,10 +795,10 @@ static void gm_debugfs_init(void)
 	gm_prof_debugfs(gm_debugfs_dir);
 }
 
-/* A free deferred from NMI context, done from its irq_work. */
-static void gm_free_deferred(const void *ptr)
+/* A free deferred (NMI, PREEMPT_RT's atomic context), done for its caller. */
+static void gm_free_deferred(const void *ptr, unsigned long ip)
 {
-	gm_free(ptr, _THIS_IP_);
+	gm_free(ptr, ip);
 }
 
 /* The heap below the caches: the last to go, also after a failed init. */

@@ -161,7 +161,7 @@ void *gm_mcache_refill_alloc(unsigned int spc, size_t size, gfp_t gfp,
 	 */
 	if (unlikely(gm_debug_enabled()) && spc < GM_TINY_SPC)
 		return gm_debug_fits(size) ? gm_debug_alloc(size, gfp, ip) :
-					     gm_mcache_large_alloc(size, gfp);
+					     gm_mcache_large_alloc(size, gfp, ip);
 	preempt_disable();
 	cc = gm_mcache_class_here(spc);
 	p = gm_mcache_take_at(cc, cc->span->link_off);	/* counted if it succeeds */
@@ -325,7 +325,9 @@ void gm_mcache_free_slow(struct gm_mspan *s, unsigned int idx, void *p,
 		return;
 	}
 	preempt_enable();
-	if (unlikely(gm_rt_atomic())) {	/* no tiny block comes here there */
+	if (unlikely(gm_rt_atomic())) {
+		/* As gofree(): never a tiny block (gm_mcache_free_ptr defers tiny objects). */
+		WARN_ON_ONCE(gm_spc_is_tiny(spc));
 		gm_mcache_free_rt_atomic(p, ip);
 		return;
 	}
@@ -509,37 +511,49 @@ GM_EXPORT_INTERNAL(gm_mcache_free_bulk);
  *
  * No free path may run in NMI (they take locks, or a context's cache the
  * NMI may have interrupted), so the pointer goes into one of this CPU's
- * slots, claimed with cmpxchg; an irq_work on the same CPU hands it to the
- * whole free path (set at init by the top layer) once interrupts are on.
- * NMIs do not nest, and the irq_work empties a slot with xchg. With every
- * slot taken the free is lost: counted (nmi_frees_lost in /proc/gomalloc)
- * and reported, never silent.
+ * slots with its caller's address: the slot is claimed with cmpxchg (0 to
+ * GM_SLOT_FILLING), the address written, then the pointer published. An
+ * irq_work on the same CPU hands it to the whole free path (set at init
+ * by the top layer) once interrupts are on, taking a slot with cmpxchg
+ * from the pointer to 0 (a slot still filling is left to the irq_work its
+ * writer queues next). With every slot taken the free is lost: counted
+ * (nmi_frees_lost in /proc/gomalloc) and reported, never silent.
  *
  * On PREEMPT_RT a slow-path free where the caller cannot sleep takes the
- * same slots (a cmpxchg also holds against the hard interrupts and NMIs
- * that nest there). The irq_work is not IRQ_WORK_HARD_IRQ, so RT runs it
- * in the CPU's irq_work thread, preemptible, where the free path may
- * sleep. Counted in rt_frees_deferred and rt_frees_lost.
+ * same slots (cmpxchg holds against the hard interrupts and NMIs that nest
+ * there), after the lock-free checks of gm_mcache_usable_size(): a bad or
+ * double free is reported at once rather than left to free an object that
+ * was handed out again meanwhile. There the irq_work is a hard one that
+ * only queues a work item, which does the frees preemptible (the free path
+ * may sleep on RT): a work item of a CPU going offline runs on another
+ * CPU, where an irq_work thread of its own would be parked. More slots on
+ * RT, where a hard interrupt's every free past its empty cache lands here.
+ * Counted in rt_frees_deferred and rt_frees_lost.
  */
-#define GM_NMI_SLOTS	32
+#define GM_NMI_SLOTS	(IS_ENABLED(CONFIG_PREEMPT_RT) ? 256 : 32)
+#define GM_SLOT_FILLING	1UL
 
 struct gm_nmi_frees {
-	unsigned long slot[GM_NMI_SLOTS];
+	unsigned long slot[GM_NMI_SLOTS];	/* 0, GM_SLOT_FILLING or a pointer */
+	unsigned long ip[GM_NMI_SLOTS];		/* its caller: written before it */
 	struct irq_work work;
+	struct work_struct rt_work;		/* PREEMPT_RT: the frees, preemptible */
 };
 
 static DEFINE_PER_CPU(struct gm_nmi_frees, gm_nmi_frees);
-static void (*gm_nmi_free_fn)(const void *ptr);
+static void (*gm_nmi_free_fn)(const void *ptr, unsigned long ip);
 
-/* @ptr into a free slot of this CPU's (in any context), or false. */
-static bool gm_mcache_defer(const void *ptr)
+/* @ptr (freed at @ip) into a free slot of this CPU's, any context; or false. */
+static bool gm_mcache_defer(const void *ptr, unsigned long ip)
 {
 	struct gm_nmi_frees *q = raw_cpu_ptr(&gm_nmi_frees);
 	unsigned int i;
 
 	for (i = 0; i < GM_NMI_SLOTS; i++) {
 		if (!READ_ONCE(q->slot[i]) &&
-		    !cmpxchg(&q->slot[i], 0, (unsigned long)ptr)) {
+		    !cmpxchg(&q->slot[i], 0, GM_SLOT_FILLING)) {
+			q->ip[i] = ip;
+			smp_store_release(&q->slot[i], (unsigned long)ptr);
 			irq_work_queue(&q->work);
 			return true;
 		}
@@ -549,7 +563,7 @@ static bool gm_mcache_defer(const void *ptr)
 
 void gm_mcache_free_nmi(const void *ptr, unsigned long ip)
 {
-	if (gm_mcache_defer(ptr)) {
+	if (gm_mcache_defer(ptr, ip)) {
 		atomic_long_inc(&gm_errors.nmi_frees);
 		return;
 	}
@@ -560,7 +574,11 @@ void gm_mcache_free_nmi(const void *ptr, unsigned long ip)
 
 void gm_mcache_free_rt_atomic(const void *ptr, unsigned long ip)
 {
-	if (gm_mcache_defer(ptr)) {
+	if (!gm_mcache_usable_size(ptr)) {
+		gm_report_free(ptr, "not a live object (double free?)", true, ip);
+		return;
+	}
+	if (gm_mcache_defer(ptr, ip)) {
 		atomic_long_inc(&gm_errors.rt_frees_deferred);
 		return;
 	}
@@ -571,28 +589,48 @@ void gm_mcache_free_rt_atomic(const void *ptr, unsigned long ip)
 
 static void gm_nmi_drain(struct gm_nmi_frees *q)
 {
+	unsigned long p, ip;
 	unsigned int i;
 
 	for (i = 0; i < GM_NMI_SLOTS; i++) {
-		unsigned long p = READ_ONCE(q->slot[i]) ? xchg(&q->slot[i], 0) : 0;
-
-		if (p)
-			gm_nmi_free_fn((void *)p);
+		p = smp_load_acquire(&q->slot[i]);
+		if (p <= GM_SLOT_FILLING)
+			continue;
+		ip = q->ip[i];
+		if (cmpxchg(&q->slot[i], p, 0) == p)
+			gm_nmi_free_fn((void *)p, ip);
 	}
 }
 
 static void gm_nmi_work(struct irq_work *w)
 {
-	gm_nmi_drain(container_of(w, struct gm_nmi_frees, work));
+	struct gm_nmi_frees *q = container_of(w, struct gm_nmi_frees, work);
+
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		queue_work(system_wq, &q->rt_work);
+	else
+		gm_nmi_drain(q);
 }
 
-void gm_mcache_nmi_init(void (*free_fn)(const void *ptr))
+static void gm_nmi_rt_work(struct work_struct *w)
 {
+	gm_nmi_drain(container_of(w, struct gm_nmi_frees, rt_work));
+}
+
+void gm_mcache_nmi_init(void (*free_fn)(const void *ptr, unsigned long ip))
+{
+	struct gm_nmi_frees *q;
 	unsigned int cpu;
 
 	gm_nmi_free_fn = free_fn;
-	for_each_possible_cpu(cpu)
-		init_irq_work(&per_cpu_ptr(&gm_nmi_frees, cpu)->work, gm_nmi_work);
+	for_each_possible_cpu(cpu) {
+		q = per_cpu_ptr(&gm_nmi_frees, cpu);
+		if (IS_ENABLED(CONFIG_PREEMPT_RT))
+			q->work = IRQ_WORK_INIT_HARD(gm_nmi_work);
+		else
+			init_irq_work(&q->work, gm_nmi_work);
+		INIT_WORK(&q->rt_work, gm_nmi_rt_work);
+	}
 }
 
 /*
@@ -607,6 +645,8 @@ void gm_mcache_nmi_flush(void)
 		struct gm_nmi_frees *q = per_cpu_ptr(&gm_nmi_frees, cpu);
 
 		irq_work_sync(&q->work);
+		if (IS_ENABLED(CONFIG_PREEMPT_RT))
+			flush_work(&q->rt_work);
 		gm_nmi_drain(q);
 	}
 }
@@ -889,7 +929,7 @@ static noinline void *gm_mcache_large_sampled(struct gm_mcache *c, struct gm_msp
 	return (void *)s->base;
 }
 
-void *gm_mcache_large_alloc(size_t size, gfp_t gfp)
+void *gm_mcache_large_alloc(size_t size, gfp_t gfp, unsigned long ip)
 {
 	unsigned int npages = DIV_ROUND_UP(size, PAGE_SIZE);
 	struct gm_mcache *c;
@@ -901,7 +941,7 @@ void *gm_mcache_large_alloc(size_t size, gfp_t gfp)
 	if (!s) {
 		preempt_enable();
 		if (unlikely(gm_rt_atomic()))
-			return gm_report_rt_atomic(size, gfp, _RET_IP_);
+			return gm_report_rt_atomic(size, gfp, ip);
 		s = gm_pagecache_alloc_span(npages, gm_large_align(npages), gfp);
 		if (!s)
 			return NULL;
@@ -952,8 +992,8 @@ void gm_mcache_large_free(struct gm_mspan *s, unsigned long ip)
 	c->large_frees++;
 	c->large_pages_free += s->npages;
 	if (s->npages <= GM_LARGE_CACHE_PAGES) {
-		while (c->nlarge == GM_LARGE_CACHE ||
-		       c->large_cached_pages + s->npages > GM_LARGE_CACHE_PAGES) {
+		while (c->nlarge && (c->nlarge == GM_LARGE_CACHE ||
+				     c->large_cached_pages + s->npages > GM_LARGE_CACHE_PAGES)) {
 			struct gm_mspan *old = c->large[0];
 
 			c->large_cached_pages -= old->npages;
@@ -1274,6 +1314,8 @@ void gm_mcache_resample_all(void)
 
 static int gm_cpu_dead(unsigned int cpu)
 {
+	/* Frees it deferred: its irq_work ran as it died, its work may not. */
+	gm_nmi_drain(per_cpu_ptr(&gm_nmi_frees, cpu));
 	gm_mcache_drain_cpu(cpu);
 	return 0;
 }

@@ -396,14 +396,14 @@ void gm_mcache_resample_all(void);
 void gm_mcache_free_nmi(const void *ptr, unsigned long ip);
 /* A slow-path free where gm_rt_atomic(): deferred as from NMI. */
 void gm_mcache_free_rt_atomic(const void *ptr, unsigned long ip);
-void gm_mcache_nmi_init(void (*free_fn)(const void *ptr));
+void gm_mcache_nmi_init(void (*free_fn)(const void *ptr, unsigned long ip));
 void gm_mcache_nmi_flush(void);
 unsigned long gm_mcache_freeable_pages(void);
 void *gm_tiny_alloc(size_t size, gfp_t gfp, unsigned long ip);
 void gm_tiny_free(struct gm_mspan *s, unsigned long p, unsigned long ip);
 size_t gm_tiny_usable(struct gm_mspan *s, unsigned long p);
 size_t gm_mcache_usable_size(const void *ptr);
-void *gm_mcache_large_alloc(size_t size, gfp_t gfp);
+void *gm_mcache_large_alloc(size_t size, gfp_t gfp, unsigned long ip);
 void gm_mcache_large_free(struct gm_mspan *s, unsigned long ip);
 
 #endif /* _GM_MCACHE_H */

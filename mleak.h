@@ -9,6 +9,7 @@
 #include <linux/kmemleak.h>
 #include <linux/string.h>
 #include <linux/types.h>
+#include "mreport.h"
 
 /*
  * An address of gomalloc's memory kept in data that kmemleak scans (module
@@ -54,8 +55,15 @@ static inline unsigned long gm_leak_hide(unsigned long addr)
 #ifdef CONFIG_DEBUG_KMEMLEAK
 size_t gm_mcache_usable_size(const void *ptr);	/* mcache.c */
 
+/*
+ * Not where PREEMPT_RT's caller cannot sleep: kmemleak takes its records
+ * from SLUB, which sleeps there. Such an object goes untracked (what only
+ * it points to may then be reported).
+ */
 static inline void gm_leak_alloc(const void *p, gfp_t gfp)
 {
+	if (gm_rt_atomic())
+		return;
 	kmemleak_alloc(p, gm_mcache_usable_size(p), 1, gfp);
 }
 

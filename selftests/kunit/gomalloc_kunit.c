@@ -298,7 +298,7 @@ static void gm_test_span_of(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, k);
 	KUNIT_ASSERT_NOT_NULL(test, v);
-	p = gm_mcache_large_alloc(100000, GFP_KERNEL);
+	p = gm_mcache_large_alloc(100000, GFP_KERNEL, _THIS_IP_);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	s = gm_span_of(p);
 	KUNIT_ASSERT_NOT_NULL(test, s);

@@ -621,6 +621,54 @@ static void gm_test_stats_exact(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gm_objects(), before);
 }
 
+/*
+ * PREEMPT_RT, where the caller cannot sleep (here a hard interrupt, faked
+ * as above): an allocation missing the (never filled) hardirq cache is
+ * refused and counted; a free past the fast path is deferred and done; a
+ * double free is reported at once, not deferred.
+ */
+static void gm_test_rt_atomic(struct kunit *test)
+{
+	long refused = atomic_long_read(&gm_errors.rt_atomic_refused);
+	long deferred = atomic_long_read(&gm_errors.rt_frees_deferred);
+	long dbl = atomic_long_read(&gm_errors.double_frees);
+	const gfp_t gfp = GFP_ATOMIC | __GFP_NOWARN;
+	long before = gm_objects();
+	unsigned long flags;
+	void *p[4], *q[3];
+	unsigned int i;
+
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		kunit_skip(test, "a PREEMPT_RT kernel only");
+	p[0] = gomalloc(64, GFP_KERNEL);
+	p[1] = gomalloc_tiny(5, GFP_KERNEL);
+	p[2] = gomalloc(100000, GFP_KERNEL);
+	p[3] = gomalloc(64, GFP_KERNEL);
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	gofree(p[3]);
+	local_irq_save(flags);
+	__preempt_count_add(HARDIRQ_OFFSET);
+	q[0] = gomalloc(64, gfp);
+	q[1] = gomalloc_tiny(5, gfp);
+	q[2] = gomalloc(100000, gfp);
+	for (i = 0; i < 3; i++)
+		gofree(p[i]);
+	gofree(p[3]);	/* freed already */
+	__preempt_count_sub(HARDIRQ_OFFSET);
+	local_irq_restore(flags);
+	for (i = 0; i < ARRAY_SIZE(q); i++)
+		KUNIT_EXPECT_NULL_MSG(test, q[i], "allocation %u in a hard interrupt", i);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.rt_atomic_refused), refused + 3);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.rt_frees_deferred), deferred + 3);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.double_frees), dbl + 1);
+	gm_mcache_nmi_flush();
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ_MSG(test, gomalloc_usable_size(p[i]), (size_t)0,
+				    "deferred free %u not done", i);
+	KUNIT_EXPECT_EQ(test, gm_objects(), before);
+}
+
 /* ---- NMI context, refused zones ---- */
 
 /* What an NMI handler sees: in_nmi(), hardirq, interrupts off. */
@@ -874,6 +922,7 @@ static struct kunit_case gm_object_cases[] = {
 	KUNIT_CASE(gm_test_stats_exact),
 	KUNIT_CASE(gm_test_nmi_alloc),
 	KUNIT_CASE(gm_test_nmi_free),
+	KUNIT_CASE(gm_test_rt_atomic),
 	KUNIT_CASE(gm_test_gfp_zone_refused),
 	KUNIT_CASE(gm_test_shrinker_nothing_to_free),
 	KUNIT_CASE(gm_test_pow2_aligned),

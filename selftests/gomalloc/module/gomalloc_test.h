@@ -7,6 +7,7 @@
 #define _GOMALLOC_TEST_H
 
 #include <linux/atomic.h>
+#include <linux/gfp.h>
 #include <linux/preempt.h>
 #include <linux/printk.h>
 #include <linux/types.h>
@@ -32,22 +33,25 @@ static inline bool gt_rt_atomic(void)
 	return IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible();
 }
 
+/* GFP_ATOMIC in a hard interrupt: on RT each is refused, quietly here. */
+#define GT_HARDIRQ_GFP	(GFP_ATOMIC | (IS_ENABLED(CONFIG_PREEMPT_RT) ? __GFP_NOWARN : 0))
+
 /*
  * On this CPU's cache from a free to the allocation that should get the
- * object back: preemption off, but on RT migration only (with preemption
- * off there a large free would be deferred, see gomalloc.h).
+ * object back: preemption off, but on RT for a @large object migration
+ * only (with preemption off there its free would be deferred, gomalloc.h).
  */
-static inline void gt_pin(void)
+static inline void gt_pin(bool large)
 {
-	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && large)
 		migrate_disable();
 	else
 		preempt_disable();
 }
 
-static inline void gt_unpin(void)
+static inline void gt_unpin(bool large)
 {
-	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && large)
 		migrate_enable();
 	else
 		preempt_enable();

@@ -54,11 +54,11 @@ void gt_basic(void)
 		 * on the same CPU: all three calls in one pinned section (a
 		 * migration after the first made the free remote).
 		 */
-		gt_pin();
+		gt_pin(false);
 		p = gomalloc(sz, GFP_ATOMIC);
 		gofree(p);
 		q = gomalloc(sz, GFP_ATOMIC);
-		gt_unpin();
+		gt_unpin(false);
 		GT_CHECK(p == q, "size %zu: freed %p, got %p back", sz, p, q);
 		gofree(q);
 	}

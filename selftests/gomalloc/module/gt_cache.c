@@ -511,15 +511,15 @@ static enum hrtimer_restart gt_cw_hrtimer_fn(struct hrtimer *t)
 	u64 c;
 
 	GT_CHECK(in_hardirq(), "hrtimer callback not in hardirq context");
-	gt_slot_swap(w, GT_CX_HARDIRQ, GFP_ATOMIC);
+	gt_slot_swap(w, GT_CX_HARDIRQ, GT_HARDIRQ_GFP);
 	c = gt_next(w, GT_CX_HARDIRQ);
 	if (!(c & 0xf00)) {
 		void *batch[16];
 
-		gt_bulk_round(w, GT_CX_HARDIRQ, GFP_ATOMIC, 16, batch);
+		gt_bulk_round(w, GT_CX_HARDIRQ, GT_HARDIRQ_GFP, 16, batch);
 	}
 	if (!(c & 0x3000))
-		gt_rcu_swap(c >> 33, GFP_ATOMIC, c, w->peer);
+		gt_rcu_swap(c >> 33, GT_HARDIRQ_GFP, c, w->peer);
 	gt_rcu_read(c >> 32, 2, 0);
 	if (READ_ONCE(w->stop))
 		return HRTIMER_NORESTART;

@@ -31,7 +31,7 @@ static void gt_init_check(void *p, size_t n, bool on_alloc, bool on_free)
 	void *q, *r;
 
 	memset(p, 0xa5, n);
-	gt_pin();
+	gt_pin(n > 32768);
 	gofree(p);
 	if (on_free) {
 		kasan_disable_current();
@@ -42,7 +42,7 @@ static void gt_init_check(void *p, size_t n, bool on_alloc, bool on_free)
 		kasan_enable_current();
 	}
 	q = gomalloc(n, GFP_ATOMIC);
-	gt_unpin();
+	gt_unpin(n > 32768);
 	GT_CHECK(q == p, "%zu bytes: freed %p, got %p back", n, p, q);
 	if (!q)
 		return;
@@ -51,10 +51,10 @@ static void gt_init_check(void *p, size_t n, bool on_alloc, bool on_free)
 			 "init_on_alloc: reused object of %zu bytes not zeroed", n);
 
 	memset(q, 0xa5, n);
-	gt_pin();
+	gt_pin(n > 32768);
 	gofree(q);
 	r = gomalloc(n, GFP_ATOMIC | __GFP_ZERO);
-	gt_unpin();
+	gt_unpin(n > 32768);
 	GT_CHECK(r == q, "%zu bytes: freed %p, got %p back", n, q, r);
 	GT_CHECK(!r || !memchr_inv(r, 0, n),
 		 "__GFP_ZERO: reused object of %zu bytes not zeroed", n);

@@ -114,7 +114,7 @@ static void gt_timer_fn(struct timer_list *t)
 static enum hrtimer_restart gt_hrtimer_fn(struct hrtimer *t)
 {
 	GT_CHECK(in_hardirq(), "hrtimer callback not in hardirq context");
-	gt_irq_work(GT_HARDIRQ, GFP_ATOMIC);
+	gt_irq_work(GT_HARDIRQ, GT_HARDIRQ_GFP);
 	if (READ_ONCE(gt_irq_stop))
 		return HRTIMER_NORESTART;
 	hrtimer_forward_now(t, ns_to_ktime(500 * NSEC_PER_USEC));

@@ -146,7 +146,7 @@ static void gt_rtimer_fn(struct timer_list *t)
 static enum hrtimer_restart gt_rhrtimer_fn(struct hrtimer *t)
 {
 	GT_CHECK(in_hardirq() && irqs_disabled(), "hrtimer callback not in hardirq context");
-	gt_rcu_swap(GT_R_HARDIRQ, (u32)gt_rnd() % GT_RSLOTS, GFP_ATOMIC);
+	gt_rcu_swap(GT_R_HARDIRQ, (u32)gt_rnd() % GT_RSLOTS, GT_HARDIRQ_GFP);
 	if (READ_ONCE(gt_rstop))
 		return HRTIMER_NORESTART;
 	hrtimer_forward_now(t, ns_to_ktime(500 * NSEC_PER_USEC));

@@ -310,9 +310,12 @@
  *	  path hits, else refused: NULL, counted (rt_atomic_refused) and
  *	  warned unless __GFP_NOWARN. A hard interrupt's cache is never
  *	  filled, so there every allocation is refused, as SLUB refuses them
- *	  (it would sleep). A free past the fast path is deferred through the
- *	  NMI free slots to the CPU's irq_work thread, which is preemptible
- *	  (rt_frees_deferred; with no slot left, rt_frees_lost). Raw locks
+ *	  (it would sleep). A free past the fast path is checked without a
+ *	  lock (a double free is reported there and then) and deferred
+ *	  through the NMI free slots (256 per CPU on RT) to a work item, which
+ *	  is preemptible (rt_frees_deferred; with no slot left, rt_frees_lost).
+ *	  gomalloc's kmemleak hook skips such objects (kmemleak allocates
+ *	  from SLUB, which would sleep). Raw locks
  *	  (the heap profile's, gofree_rcu()'s batches, KASAN's tiny lock)
  *	  protect constant work and nest nothing that sleeps, so gofree_rcu()
  *	  and the profile's sampling work in any context but NMI.
@@ -406,7 +409,8 @@
  *	On PREEMPT_RT no allocation is served where the caller cannot sleep
  *	(hard interrupt, raw spinlock, preemption or interrupts disabled)
  *	unless its fast path hits, and such frees past the fast path are
- *	deferred through 32 slots per CPU (see "PREEMPT_RT").
+ *	deferred through 256 slots per CPU (see "PREEMPT_RT"); kmemleak does
+ *	not track objects allocated there.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

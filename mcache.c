@@ -530,7 +530,6 @@ GM_EXPORT_INTERNAL(gm_mcache_free_bulk);
  * RT, where a hard interrupt's every free past its empty cache lands here.
  * Counted in rt_frees_deferred and rt_frees_lost.
  */
-#define GM_NMI_SLOTS	(IS_ENABLED(CONFIG_PREEMPT_RT) ? 256 : 32)
 #define GM_SLOT_FILLING	1UL
 
 struct gm_nmi_frees {

@@ -393,6 +393,8 @@ void gm_mcache_drain_local(void);
 void gm_mcache_drain_all(void);
 void gm_mcache_drain_all_wait(void);
 void gm_mcache_resample_all(void);
+/* Frees NMI (and PREEMPT_RT's atomic context) may have pending per CPU. */
+#define GM_NMI_SLOTS	(IS_ENABLED(CONFIG_PREEMPT_RT) ? 256 : 32)
 void gm_mcache_free_nmi(const void *ptr, unsigned long ip);
 /* A slow-path free where gm_rt_atomic(): deferred as from NMI. */
 void gm_mcache_free_rt_atomic(const void *ptr, unsigned long ip);

@@ -52,8 +52,8 @@ void *gomalloc(size_t size, gfp_t gfp);
  * irq_work on the same CPU (up to 32 pending per CPU; beyond that the object
  * is leaked, reported and counted as nmi_frees_lost). On PREEMPT_RT, where
  * the caller cannot sleep, a free the CPU's cache cannot take at once is
- * deferred the same way, to the CPU's irq_work thread (rt_frees_deferred,
- * rt_frees_lost).
+ * checked, then deferred the same way (256 pending per CPU) to a work item
+ * (rt_frees_deferred, rt_frees_lost).
  */
 void gofree(const void *ptr);
 

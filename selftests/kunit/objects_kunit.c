@@ -717,36 +717,39 @@ static void gm_test_nmi_free(struct kunit *test)
 	long lost = atomic_long_read(&gm_errors.nmi_frees_lost);
 	long before = gm_objects();
 	unsigned long flags, deadline;
-	void *p[40];
+	const unsigned int n = GM_NMI_SLOTS + 8;
 	unsigned int i, live;
+	void **p;
 
-	for (i = 0; i < ARRAY_SIZE(p); i++) {
+	p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < n; i++) {
 		p[i] = i % 3 == 0 ? gomalloc(64, GFP_KERNEL) :
 		       i % 3 == 1 ? gomalloc_tiny(5, GFP_KERNEL) :
 				    gomalloc(100000, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p[i]);
 	}
 	gm_fake_nmi_enter(&flags);
-	for (i = 0; i < ARRAY_SIZE(p); i++)
+	for (i = 0; i < n; i++)
 		gofree(p[i]);
 	gm_fake_nmi_exit(flags);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.nmi_frees), nmi + 32);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.nmi_frees), nmi + GM_NMI_SLOTS);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&gm_errors.nmi_frees_lost), lost + 8);
 	/* The irq_work runs once interrupts are on again: wait for it. */
 	deadline = jiffies + 2 * HZ;
 	do {
-		for (i = 0, live = 0; i < 32; i++)
+		for (i = 0, live = 0; i < GM_NMI_SLOTS; i++)
 			live += gomalloc_usable_size(p[i]) != 0;
 		if (!live)
 			break;
 		usleep_range(1000, 2000);
 	} while (time_before(jiffies, deadline));
 	KUNIT_EXPECT_EQ(test, live, 0U);
-	for (i = 0; i < 32; i++)	/* not done: no leak for the next tests */
+	for (i = 0; i < GM_NMI_SLOTS; i++)	/* not done: no leak for the next tests */
 		if (gomalloc_usable_size(p[i]))
 			gofree(p[i]);
 	/* The lost ones are still allocated: free them for real. */
-	for (i = 32; i < ARRAY_SIZE(p); i++) {
+	for (i = GM_NMI_SLOTS; i < n; i++) {
 		KUNIT_EXPECT_NE(test, gomalloc_usable_size(p[i]), (size_t)0);
 		gofree(p[i]);
 	}

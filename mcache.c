@@ -969,10 +969,8 @@ GM_EXPORT_INTERNAL(gm_mcache_large_alloc);
  */
 void gm_mcache_large_free(struct gm_mspan *s, unsigned long ip)
 {
-	struct gm_mspan *evicted[GM_LARGE_CACHE];
-	unsigned int nevicted = 0;
+	struct gm_mspan *old;
 	struct gm_mcache *c;
-	bool parked = false;
 
 	/* Claim the span: of two racing frees, only one gets LARGE. */
 	if (cmpxchg(&s->state, GM_SPAN_LARGE, GM_SPAN_LCACHE) != GM_SPAN_LARGE) {
@@ -986,29 +984,33 @@ void gm_mcache_large_free(struct gm_mspan *s, unsigned long ip)
 	gm_asan_free(s, (void *)s->base);
 	if (want_init_on_free())
 		gm_memset_nocheck((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
-	preempt_disable();
-	c = gm_this_mcache();
+	/*
+	 * Evict the oldest parked spans until @s fits, one at a time: each to
+	 * the heap once preemptible (its lock sleeps on PREEMPT_RT).
+	 */
+	for (;;) {
+		preempt_disable();
+		c = gm_this_mcache();
+		if (!c->nlarge || s->npages > GM_LARGE_CACHE_PAGES ||
+		    (c->nlarge < GM_LARGE_CACHE &&
+		     c->large_cached_pages + s->npages <= GM_LARGE_CACHE_PAGES))
+			break;
+		old = c->large[0];
+		c->large_cached_pages -= old->npages;
+		memmove(&c->large[0], &c->large[1], --c->nlarge * sizeof(old));
+		preempt_enable();
+		gm_heap_free(old);
+	}
 	c->large_frees++;
 	c->large_pages_free += s->npages;
-	if (s->npages <= GM_LARGE_CACHE_PAGES) {
-		while (c->nlarge && (c->nlarge == GM_LARGE_CACHE ||
-				     c->large_cached_pages + s->npages > GM_LARGE_CACHE_PAGES)) {
-			struct gm_mspan *old = c->large[0];
-
-			c->large_cached_pages -= old->npages;
-			memmove(&c->large[0], &c->large[1], --c->nlarge * sizeof(old));
-			evicted[nevicted++] = old;	/* at most every one parked */
-		}
-		c->large[c->nlarge++] = s;
-		c->large_cached_pages += s->npages;
-		parked = true;
-	}
-	preempt_enable();
-	/* The heap's lock only once preemptible (a sleeping lock on RT). */
-	while (nevicted)
-		gm_heap_free(evicted[--nevicted]);
-	if (!parked)
+	if (s->npages > GM_LARGE_CACHE_PAGES) {	/* too big to park */
+		preempt_enable();
 		gm_heap_free(s);
+		return;
+	}
+	c->large[c->nlarge++] = s;
+	c->large_cached_pages += s->npages;
+	preempt_enable();
 }
 GM_EXPORT_INTERNAL(gm_mcache_large_free);
 

@@ -552,6 +552,7 @@ static bool gm_mcache_defer(const void *ptr, unsigned long ip)
 		if (!READ_ONCE(q->slot[i]) &&
 		    !cmpxchg(&q->slot[i], 0, GM_SLOT_FILLING)) {
 			q->ip[i] = ip;
+			/* The address before the pointer: gm_nmi_drain()'s acquire. */
 			smp_store_release(&q->slot[i], (unsigned long)ptr);
 			irq_work_queue(&q->work);
 			return true;
@@ -592,6 +593,7 @@ static void gm_nmi_drain(struct gm_nmi_frees *q)
 	unsigned int i;
 
 	for (i = 0; i < GM_NMI_SLOTS; i++) {
+		/* Pairs with gm_mcache_defer()'s release: its ip is written. */
 		p = smp_load_acquire(&q->slot[i]);
 		if (p <= GM_SLOT_FILLING)
 			continue;
@@ -1172,8 +1174,10 @@ void gm_mcache_drain_cpu(unsigned int cpu)
 }
 GM_EXPORT_INTERNAL(gm_mcache_drain_cpu);
 
-/* The CPU we run on, preemptible, kept there by the caller (a bound work
- * item, migrate_disable()). */
+/*
+ * The CPU we run on, preemptible, kept there by the caller (a bound work
+ * item, migrate_disable()).
+ */
 void gm_mcache_drain_local(void)
 {
 	gm_mcache_drain_cpu_how(smp_processor_id(), true);

@@ -221,6 +221,7 @@ static int gm_tr_producer(void *arg)
 		gm_tr_hand(t, (n >> 1) & 1, z);
 		n++;
 	}
+	/* After the last push: pairs with the freers' acquire of stop. */
 	smp_store_release(&t->stop, true);
 	kthread_complete_and_exit(&a->done, 0);
 }

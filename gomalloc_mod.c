@@ -268,7 +268,8 @@
  *	per call (in QEMU's guest measured at 60 ns against 16 ns for
  *	preempt_disable/enable, and 37 cycles on Haswell-class hardware),
  *	about as much as SLUB's whole alloc+free; a cmpxchg16b scheme as SLUB's
- *	costs one locked-class instruction per call. Instead each CPU keeps
+ *	costs one cmpxchg16b per call (not LOCK-prefixed, atomic against this
+ *	CPU's interrupts only, but a 16-byte read-modify-write). Instead each CPU keeps
  *	three mcaches, chosen by preempt_count() (task context is one test
  *	of it, like in_task(); the others are out of the way): task code
  *	disables preemption, softirqs never nest, hardirq handlers run with

@@ -914,7 +914,7 @@ static struct gm_mspan *gm_mcache_large_get(struct gm_mcache *c, unsigned int np
 static void gm_mcache_large_init(struct gm_mspan *s, unsigned int npages, gfp_t gfp)
 {
 	if (want_init_on_alloc(gfp))
-		gm_memset_nocheck((void *)s->base, 0, (size_t)npages << PAGE_SHIFT);
+		gm_zero((void *)s->base, (size_t)npages << PAGE_SHIFT);
 }
 
 /* The profile countdown of @c ran out on @s (preemption disabled). */
@@ -985,7 +985,7 @@ void gm_mcache_large_free(struct gm_mspan *s, unsigned long ip)
 	gm_leak_free((void *)s->base);
 	gm_asan_free(s, (void *)s->base);
 	if (want_init_on_free())
-		gm_memset_nocheck((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
+		gm_zero((void *)s->base, (size_t)s->npages << PAGE_SHIFT);
 	/*
 	 * Evict the oldest parked spans until @s fits, one at a time: each to
 	 * the heap once preemptible (its lock sleeps on PREEMPT_RT).

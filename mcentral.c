@@ -187,7 +187,7 @@ static void gm_mcentral_rcu_release(struct rcu_head *head)
 static void gm_mcentral_release(struct gm_mcentral *c, struct gm_mspan *s)
 {
 	if (gm_spc_is_debug(s->spanclass) && want_init_on_free())
-		gm_memset_nocheck((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
+		gm_zero((void *)s->base, (size_t)s->npages << PAGE_SHIFT);
 	if (s->tiny) {
 		gm_fixalloc_free(&gm_heap.tinyalloc, s->tiny);
 		s->tiny = NULL;
@@ -219,7 +219,7 @@ static struct gm_mspan *gm_mcentral_grow(struct gm_mcentral *c, gfp_t gfp)
 	}
 	/* Debug spans: no stale "freed" metadata from the pages' earlier life. */
 	if (gm_spc_is_debug(spc))
-		gm_memset_nocheck((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
+		gm_zero((void *)s->base, (size_t)s->npages << PAGE_SHIFT);
 	gm_asan_span_new(s);
 	/* As SLUB: a constructor runs once per slot, when the slot is made. */
 	if (c->ctor)
@@ -364,7 +364,7 @@ bool gm_mcentral_free_remote(struct gm_mspan *s, unsigned int idx, const void *p
 	gm_leak_free(p);
 	gm_asan_free(s, p);
 	if (want_init_on_free() && s->state != GM_SPAN_DEBUG && !gm_span_keeps_contents(s))
-		gm_memset_nocheck((void *)p, 0, s->elemsize);
+		gm_zero((void *)p, s->elemsize);
 	if (atomic_inc_return(&s->npending) == 1)
 		dbl = gm_mcentral_pending_free(s, idx);
 	else

@@ -21,7 +21,7 @@ from collections import defaultdict
 PAGE = 4096
 KV = re.compile(r"(\w+)=(\S+)")
 
-COUNTERS = ("insns", "mem", "atomic", "irq", "rep", "repst", "repmem")
+COUNTERS = ("insns", "mem", "atomic", "ucx", "irq", "rep", "repst", "repmem")
 
 
 def fields(line):
@@ -79,7 +79,7 @@ def load_raw(rawdir):
                     "intr": int(d.get("intr", 0)),
                 }
                 for key in COUNTERS:
-                    w[key] = int(g[key])
+                    w[key] = int(g.get(key, 0))	# ucx: plugins before it had none
                 if w["intr"]:
                     info["irq_windows"] += 1
                     continue
@@ -129,7 +129,10 @@ def per_op(windows):
             "insns": hw / n,
             "mem": d("mem") - d("repmem"),
             "atomic": d("atomic"),
+            "ucx": d("ucx"),
             "irq": d("irq"),
+            # expensive: locked instructions and interrupt-flag changes, not
+            # the unlocked per-CPU cmpxchg8b/16b (ucx), which is not locked
             "exp": d("atomic") + d("irq"),
             "repiters": d("rep") - d("repst"),
             "tcg_insns": d("insns"),
@@ -141,7 +144,7 @@ def per_op(windows):
 # gomalloc's column of a workload that measures one of its other entry points
 GOMALLOC_ALIASES = ("gomalloc_tiny", "gomalloc_cache")
 
-METRICS = ("insns", "mem", "exp", "atomic", "irq", "repiters", "tcg_insns", "ns")
+METRICS = ("insns", "mem", "exp", "atomic", "ucx", "irq", "repiters", "tcg_insns", "ns")
 
 
 def aggregate(points, memlines):
@@ -256,7 +259,7 @@ def main():
             r = rows[(wl, size, alloc)]
             csv_rows.append([
                 wl, size if size else "mixed", alloc, fmt(r["insns"], 2), fmt(r["mem"], 2),
-                fmt(r["exp"], 3), fmt(r["atomic"], 3), fmt(r["irq"], 3),
+                fmt(r["exp"], 3), fmt(r["atomic"], 3), fmt(r["ucx"], 3), fmt(r["irq"], 3),
                 fmt(r["repiters"], 1), fmt(r["tcg_insns"], 1), fmt(r["ns"], 0),
                 fmt(r.get("bytes_per_obj"), 2), fmt(r.get("page_bytes_per_req"), 3),
                 fmt(r.get("held_bytes_per_obj"), 2), fmt(r["spread"], 2), r["fail"], label,
@@ -298,7 +301,8 @@ def main():
     with open(os.path.join(outdir, "results.csv"), "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["workload", "size", "allocator", "insns_per_op", "mem_per_op",
-                    "expensive_per_op", "atomic_per_op", "irqflag_per_op",
+                    "expensive_per_op", "locked_per_op", "unlocked_cmpxchg_per_op",
+                    "irqflag_per_op",
                     "rep_iters_per_op", "tcg_insns_per_op", "tcg_ns_per_op",
                     "bytes_per_obj", "page_bytes_per_req_byte", "held_bytes_per_obj",
                     "insns_spread",
@@ -321,12 +325,15 @@ def main():
                   "gofree_bulk, kmalloc's column SLUB's kmem_cache_alloc_bulk on the "
                   "kmalloc cache of the size and kfree_bulk. Targets are against kmalloc, "
                   "cache-bulk-N's against kmem_cache. "
-                  "insns: guest instructions (REP string = 1); exp: LOCK/XCHG-mem/"
-                  "CMPXCHG8B/16B + CLI/STI/POPF; mem: memory accesses of non-string "
+                  "insns: guest instructions (REP string = 1); exp: locked instructions "
+                  "(LOCK prefix, XCHG with memory) + CLI/STI/POPF; ucx: CMPXCHG8B/16B "
+                  "without LOCK (SLUB's per-CPU cmpxchg: atomic against this CPU's "
+                  "interrupts only, not locked); mem: memory accesses of non-string "
                   "instructions; zeroing: bytes handled by REP string instructions.\n")
         md.append("| workload | size | gomalloc insns | kmalloc insns | kmem_cache insns "
-                  "| g/kmalloc | g/kmem_cache | exp g / k / c | mem g / k | zeroing g / k | target | met |")
-        md.append("|---|---:|---:|---:|---:|---:|---:|---|---|---|---:|---|")
+                  "| g/kmalloc | g/kmem_cache | exp g / k / c | ucx g / k / c | mem g / k "
+                  "| zeroing g / k | target | met |")
+        md.append("|---|---:|---:|---:|---:|---:|---:|---|---|---|---|---:|---|")
         rat = {(r[0], r[1]): r for r in ratio_rows if r[-1] == label}
         keys = sorted({(wl, size) for (wl, size, _) in rows}, key=lambda k: (wl_order(k[0]), k[1]))
         for wl, size in keys:
@@ -337,10 +344,12 @@ def main():
 
             def v(r, key, nd=1):
                 return fmt(r[key], nd) if r else "-"
-            md.append("| %s | %s | %s | %s | %s | %s | %s | %s / %s / %s | %s / %s | %s / %s | %s | %s |" % (
+            md.append("| %s | %s | %s | %s | %s | %s | %s | %s / %s / %s | %s / %s / %s "
+                      "| %s / %s | %s / %s | %s | %s |" % (
                 wl, size if size else "mixed", v(g, "insns"), v(k, "insns"), v(c, "insns"),
                 rr[2] if rr else "", rr[3] if rr else "",
                 v(g, "exp", 2), v(k, "exp", 2), v(c, "exp", 2),
+                v(g, "ucx", 2), v(k, "ucx", 2), v(c, "ucx", 2),
                 v(g, "mem"), v(k, "mem"), v(g, "repiters", 0), v(k, "repiters", 0),
                 rr[7] if rr else "", rr[8] if rr else ""))
         memkeys = [key for key in keys if key[0] in ("mem", "tiny")]

@@ -17,8 +17,11 @@
  *   insns   instructions as TCG executes them (each iteration of a REP
  *           string instruction counts as one, as TCG restarts it)
  *   mem     guest memory accesses (loads and stores, as TCG performs them)
- *   atomic  LOCK-prefixed instructions, XCHG with a memory operand,
- *           CMPXCHG8B/16B
+ *   atomic  locked instructions: LOCK-prefixed ones (LOCK CMPXCHG16B among
+ *           them) and XCHG with a memory operand (implicitly locked)
+ *   ucx     CMPXCHG8B/16B without LOCK: atomic only against this CPU's
+ *           interrupts (SLUB's per-CPU this_cpu_cmpxchg_double), far
+ *           cheaper than a locked instruction
  *   irq     CLI, STI, POPF (interrupt flag changes)
  *   rep     executions of REP-prefixed string instructions (TCG runs one
  *           iteration per execution)
@@ -30,7 +33,7 @@
  * them, and "mem - repmem" the accesses of ordinary instructions.
  *
  * Output, one line per END, to the file given as out=PATH (default stderr):
- *   GMC vcpu=V seq=N insns=I mem=M atomic=A irq=Q rep=R repst=S repmem=X
+ *   GMC vcpu=V seq=N insns=I mem=M atomic=A ucx=U irq=Q rep=R repst=S repmem=X
  * seq counts the windows closed on that vCPU, from 1.
  *
  * Usage: -plugin /path/libgmcount.so,out=/path/counts.log
@@ -52,7 +55,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 #define GMC_MAGIC_PAUSE		0x474d5303u
 #define GMC_MAGIC_RESUME	0x474d5304u
 
-enum { C_INSNS, C_MEM, C_ATOMIC, C_IRQ, C_REP, C_REPST, C_REPMEM, C_NR };
+enum { C_INSNS, C_MEM, C_ATOMIC, C_UCX, C_IRQ, C_REP, C_REPST, C_REPMEM, C_NR };
 
 struct vcpu_state {
 	uint64_t c[C_NR];	/* running totals since boot */
@@ -76,6 +79,7 @@ static uint64_t unmatched;	/* END/PAUSE/RESUME without a START */
 /* What the translator learnt about one instruction. */
 struct insn_info {
 	unsigned int atomic : 1;
+	unsigned int ucx : 1;
 	unsigned int irq : 1;
 	unsigned int rep : 1;
 	unsigned int marker : 3;	/* 0 none, else 1 + (magic - START) */
@@ -132,7 +136,8 @@ static struct insn_info decode(const uint8_t *b, size_t len)
 			break;
 		if (b[i + 1] == 0xc7 && ((b[i + 2] >> 3) & 7) == 1 &&
 		    (b[i + 2] >> 6) != 3) {
-			in.atomic = 1;	/* cmpxchg8b / cmpxchg16b */
+			/* cmpxchg8b / cmpxchg16b: locked only with LOCK */
+			in.ucx = !lock;
 		} else if (b[i + 1] == 0x1f && b[i + 2] == 0x80 && i == 0 &&
 			   len == 7) {
 			uint32_t d = (uint32_t)b[3] | (uint32_t)b[4] << 8 |
@@ -146,12 +151,15 @@ static struct insn_info decode(const uint8_t *b, size_t len)
 	return in;
 }
 
-/* Per-TB and per-insn counts travel in the callback's userdata pointer. */
-static void *pack(uint64_t insns, uint64_t atomic, uint64_t irq, uint64_t rep,
-		  uint64_t first)
+/*
+ * Per-TB and per-insn counts travel in the callback's userdata pointer, 12
+ * bits each (a TCG block holds at most 512 instructions).
+ */
+static void *pack(uint64_t insns, uint64_t atomic, uint64_t ucx, uint64_t irq,
+		  uint64_t rep, uint64_t first)
 {
-	return (void *)(uintptr_t)(insns | atomic << 16 | irq << 30 |
-				   rep << 44 | first << 63);
+	return (void *)(uintptr_t)(insns | atomic << 12 | ucx << 24 | irq << 36 |
+				   rep << 48 | first << 63);
 }
 
 static void add_packed(unsigned int vcpu, void *udata)
@@ -162,10 +170,11 @@ static void add_packed(unsigned int vcpu, void *udata)
 	if (vcpu >= nr_vcpus)
 		return;
 	s = &vcpus[vcpu];
-	s->c[C_INSNS] += v & 0xffff;
-	s->c[C_ATOMIC] += (v >> 16) & 0x3fff;
-	s->c[C_IRQ] += (v >> 30) & 0x3fff;
-	s->c[C_REP] += (v >> 44) & 0x3fff;
+	s->c[C_INSNS] += v & 0xfff;
+	s->c[C_ATOMIC] += (v >> 12) & 0xfff;
+	s->c[C_UCX] += (v >> 24) & 0xfff;
+	s->c[C_IRQ] += (v >> 36) & 0xfff;
+	s->c[C_REP] += (v >> 48) & 0xfff;
 	s->tbs += v >> 63;
 }
 
@@ -258,10 +267,11 @@ static void on_marker(unsigned int vcpu, void *udata)
 		s->seq++;
 		pthread_mutex_lock(&out_lock);
 		fprintf(out, "GMC vcpu=%u seq=%" PRIu64 " insns=%" PRIu64
-			" mem=%" PRIu64 " atomic=%" PRIu64 " irq=%" PRIu64
-			" rep=%" PRIu64 " repst=%" PRIu64 " repmem=%" PRIu64
-			"\n", vcpu, s->seq, d[C_INSNS], d[C_MEM], d[C_ATOMIC],
-			d[C_IRQ], d[C_REP], d[C_REPST], d[C_REPMEM]);
+			" mem=%" PRIu64 " atomic=%" PRIu64 " ucx=%" PRIu64
+			" irq=%" PRIu64 " rep=%" PRIu64 " repst=%" PRIu64
+			" repmem=%" PRIu64 "\n", vcpu, s->seq, d[C_INSNS], d[C_MEM],
+			d[C_ATOMIC], d[C_UCX], d[C_IRQ], d[C_REP], d[C_REPST],
+			d[C_REPMEM]);
 		fflush(out);
 		pthread_mutex_unlock(&out_lock);
 		break;
@@ -272,7 +282,7 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	size_t n = qemu_plugin_tb_n_insns(tb);
 	struct insn_info info[n ? n : 1];
-	uint64_t atomic = 0, irq = 0, rep = 0;
+	uint64_t atomic = 0, ucx = 0, irq = 0, rep = 0;
 	int has_marker = 0;
 	size_t i;
 
@@ -283,6 +293,7 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		info[i] = decode(qemu_plugin_insn_data(insn),
 				 qemu_plugin_insn_size(insn));
 		atomic += info[i].atomic;
+		ucx += info[i].ucx;
 		irq += info[i].irq;
 		rep += info[i].rep;
 		has_marker |= info[i].marker != 0;
@@ -290,7 +301,7 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	if (!has_marker)	/* the common case: one callback per block */
 		qemu_plugin_register_vcpu_tb_exec_cb(tb, on_exec,
 						     QEMU_PLUGIN_CB_NO_REGS,
-						     pack(n, atomic, irq, rep, 1));
+						     pack(n, atomic, ucx, irq, rep, 1));
 	for (i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 
@@ -315,7 +326,7 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		qemu_plugin_register_vcpu_insn_exec_cb(insn, on_exec,
 						       QEMU_PLUGIN_CB_NO_REGS,
 						       pack(1, info[i].atomic,
-							    info[i].irq,
+							    info[i].ucx, info[i].irq,
 							    info[i].rep,
 							    i == 0));
 		if (info[i].rep)

@@ -1,9 +1,9 @@
-# gnuplot -e "dir='out/bench'; boots='default init_on_alloc_0'" bench/plot.gp
+# gnuplot -e "dir='out/bench'; boots='default init_on_alloc_0 6.12'" bench/plot.gp
 # Instructions per hot pair by object size, gomalloc and SLUB, log-log.
 # One line style per allocator; solid for the first boot, dashed for the next.
 set terminal pngcairo size 1000,620 font ",10" noenhanced
 set output dir."/insns_by_size.png"
-set title "Hot pair (alloc + free of one object): guest instructions per pair\nDebian 6.1 under QEMU TCG, counted by the gmcount plugin; loop overhead subtracted, REP string instruction = 1"
+set title "Hot pair (alloc + free of one object): guest instructions per pair\nDebian 6.1 and 6.12 under QEMU TCG, counted by the gmcount plugin; loop overhead subtracted, REP string instruction = 1"
 set xlabel "object size (bytes)"
 set ylabel "instructions per pair"
 set logscale x 2

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: the heap profile (mprof.c): the countdown's distribution, sampled
- * objects found at their free, stacks deduplicated, the object and stack caps.
+ * objects found at their free, stacks deduplicated, the object cap.
  */
 #include <kunit/test.h>
 #include <linux/mm.h>
@@ -184,81 +184,11 @@ static void gm_prof_test_cap(struct kunit *test)
 	kvfree(p);
 }
 
-/*
- * Distinct stacks on demand: each of GM_PROF_PATH_BITS levels goes through
- * one of two functions, chosen by a bit of @path, so every path value is a
- * stack of its own. Not tail calls: the barrier after each call keeps its
- * frame on the stack.
- */
-#define GM_PROF_PATH_BITS	12
-static noinline void *gm_prof_path_b(unsigned int level, unsigned int path);
-
-static noinline void *gm_prof_path_a(unsigned int level, unsigned int path)
-{
-	void *p;
-
-	if (!level)
-		p = gomalloc(48, GFP_KERNEL);
-	else
-		p = (path & 1 ? gm_prof_path_a : gm_prof_path_b)(level - 1, path >> 1);
-	barrier();
-	return p;
-}
-
-static noinline void *gm_prof_path_b(unsigned int level, unsigned int path)
-{
-	void *p;
-
-	if (!level)
-		p = gomalloc(48, GFP_KERNEL | __GFP_NOWARN);
-	else
-		p = (path & 1 ? gm_prof_path_a : gm_prof_path_b)(level - 1, path >> 1);
-	barrier();
-	return p;
-}
-
-/*
- * The stack cap: more distinct stacks than GM_PROF_MAX_STACKS fill the
- * table exactly; the samples beyond are dropped and counted, and the
- * objects are still handed out and freed. Last of the suite: stacks are
- * kept until unload, so after it no new stack is recorded.
- */
-static void gm_prof_test_stack_cap(struct kunit *test)
-{
-	const unsigned int n = GM_PROF_MAX_STACKS + 256;
-	unsigned long stacks0, stacks, objs0, objs, drop0, drop;
-	unsigned int i;
-	void **p;
-
-	BUILD_BUG_ON(GM_PROF_MAX_STACKS + 256 > 1U << GM_PROF_PATH_BITS);
-	p = kvcalloc(n, sizeof(*p), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	gm_prof_counts(&stacks0, &objs0, &drop0);
-	for (i = 0; i < n; i++) {
-		p[i] = gm_prof_path_a(GM_PROF_PATH_BITS, i);
-		if (!p[i])
-			break;
-	}
-	KUNIT_EXPECT_EQ(test, i, n);
-	gm_prof_counts(&stacks, &objs, &drop);
-	kunit_info(test, "%u distinct stacks: %lu kept (cap %u, %lu before), %lu samples dropped\n",
-		   n, stacks, GM_PROF_MAX_STACKS, stacks0, drop - drop0);
-	KUNIT_EXPECT_EQ(test, stacks, (unsigned long)GM_PROF_MAX_STACKS);
-	KUNIT_EXPECT_GE(test, drop - drop0, (unsigned long)(n - (GM_PROF_MAX_STACKS - stacks0)));
-	KUNIT_EXPECT_EQ(test, objs - objs0, (unsigned long)n - (drop - drop0));
-	while (i--)
-		gofree(p[i]);
-	gm_prof_counts(&stacks, &objs, &drop);
-	KUNIT_EXPECT_EQ(test, objs, objs0);
-	kvfree(p);
-}
-
 static struct kunit_case gm_prof_cases[] = {
 	KUNIT_CASE(gm_prof_test_mean),
 	KUNIT_CASE(gm_prof_test_free),
 	KUNIT_CASE(gm_prof_test_dedup),
 	KUNIT_CASE(gm_prof_test_cap),
-	KUNIT_CASE(gm_prof_test_stack_cap),
 	{}
 };
 
